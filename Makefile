@@ -1,0 +1,41 @@
+# ESS Quartiers — every target works on a fresh machine with only the repository.
+# `make demo` and `make test` install what they need first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+PORT ?= 8000
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: install demo test test-rapide bench lint clean
+
+install: $(VENV)/.installe
+
+$(VENV)/.installe: pyproject.toml uv.lock package.json package-lock.json scripts/installer-systeme.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	$(BIN)/uv sync --frozen --quiet
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	bash scripts/installer-systeme.sh
+	@touch $@
+
+demo: install
+	$(BIN)/essq demo --port $(PORT)
+
+test: install
+	$(BIN)/pytest -n 2 -q
+
+test-rapide: install
+	$(BIN)/pytest -n 2 -q -m "not lent and not browser"
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks of ESS Quartiers, run with ``make bench`` (never as timed tests)."""

@@ -1,0 +1,31 @@
+"""Helpers for benchmarks: wall time and peak RSS of a callable run in a child process."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import resource
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _executer(fonction: Callable[..., Any], args: tuple, file: Any) -> None:
+    debut = time.perf_counter()
+    valeur = fonction(*args)
+    duree = time.perf_counter() - debut
+    pic_ko = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    file.put({"secondes": duree, "pic_rss_mo": pic_ko / 1024, "valeur": valeur})
+
+
+def mesurer(fonction: Callable[..., Any], *args: Any) -> dict[str, Any]:
+    """Run ``fonction(*args)`` in a fresh process; return seconds, peak RSS (MB) and its value.
+
+    A fresh process makes the peak memory that of this step alone.
+    """
+    ctx = mp.get_context("spawn")
+    file = ctx.Queue()
+    p = ctx.Process(target=_executer, args=(fonction, args, file))
+    p.start()
+    resultat = file.get()
+    p.join()
+    return resultat

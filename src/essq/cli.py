@@ -1,0 +1,100 @@
+"""The ``essq`` command line: one entry point, every package registers its commands.
+
+Each package owns ``essq/<package>/cli.py`` with ``enregistrer(app)``; this module only
+assembles them, sets the French texts and turns :class:`~essq.erreurs.ErreurUtilisateur`
+into a clear message and exit status 2 (never a traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from essq import __version__, cli_fr
+from essq.config import VARIABLE_HOME
+from essq.console import console
+from essq.erreurs import ErreurUtilisateur
+
+cli_fr.installer()
+
+PARAMETRES = {"help_option_names": ["-h", "--help"]}
+
+OptionHome = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar=VARIABLE_HOME,
+        help="Dossier des données importées et des entrepôts construits "
+        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
+        show_default=False,
+    ),
+]
+
+app = typer.Typer(
+    name="essq",
+    help="ESS Quartiers : l'économie sociale et solidaire dans les quartiers prioritaires "
+    "de la politique de la ville (QPV).",
+    context_settings=PARAMETRES,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+
+# Packages that contribute commands, in the order they appear in ``essq --help``.
+MODULES_CLI = (
+    "essq.generateur.cli",
+    "essq.territoires.cli",
+    "essq.sirene.cli",
+    "essq.observatoire.cli",
+    "essq.referentiel.cli",
+    "essq.diagnostics.cli",
+    "essq.rapports.cli",
+    "essq.web.cli",
+)
+
+
+def _version(valeur: bool) -> None:
+    if valeur:
+        typer.echo(f"essq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _racine(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Affiche la version et quitte."),
+    ] = False,
+) -> None:
+    """ESS Quartiers : l'économie sociale et solidaire dans les quartiers prioritaires."""
+
+
+for _nom in MODULES_CLI:
+    try:
+        _module = importlib.import_module(_nom)
+    except ModuleNotFoundError as exc:  # a package without commands yet
+        if exc.name != _nom:
+            raise
+        continue
+    _module.enregistrer(app)
+
+
+def main() -> None:
+    """Entry point of the ``essq`` script."""
+    try:
+        app()
+    except ErreurUtilisateur as exc:
+        console.print(f"[bold red]Erreur :[/] {exc.texte()}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("[yellow]Interrompu : rien n'a été remplacé.[/]")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

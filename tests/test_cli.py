@@ -1,0 +1,75 @@
+"""The CLI shell: French help, --home resolution, errors without tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from essq.cli import app
+from essq.config import resoudre_home
+from essq.erreurs import ErreurUtilisateur
+
+runner = CliRunner()
+
+
+def test_aide_racine_en_francais() -> None:
+    resultat = runner.invoke(app, ["--help"])
+    assert resultat.exit_code == 0
+    assert "Utilisation" in resultat.output
+    assert "Affiche cette aide et quitte" in resultat.output
+    assert "Show this message" not in resultat.output
+
+
+def test_option_inconnue_en_francais() -> None:
+    resultat = runner.invoke(app, ["--inexistante"])
+    assert resultat.exit_code == 2
+    assert "Option inconnue" in resultat.output
+
+
+def test_version() -> None:
+    resultat = runner.invoke(app, ["--version"])
+    assert resultat.exit_code == 0
+    assert resultat.output.startswith("essq ")
+
+
+def test_home_option_prime_sur_variable(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ESSQ_HOME", str(tmp_path / "env"))
+    assert resoudre_home(tmp_path / "opt") == (tmp_path / "opt").resolve()
+    assert resoudre_home(None) == (tmp_path / "env").resolve()
+    monkeypatch.delenv("ESSQ_HOME")
+    assert "essq" in str(resoudre_home(None))
+
+
+def test_erreur_utilisateur_nomme_fichier_ligne_et_correctif() -> None:
+    e = ErreurUtilisateur("Champ manquant", correctif="Ajouter la colonne", fichier="a.csv", ligne=3)
+    assert "a.csv" in e.texte() and "ligne 3" in e.texte() and "Comment corriger" in e.texte()
+
+
+def test_chaque_commande_a_une_aide_en_francais() -> None:
+    """Every command and sub-command answers --help without the framework's English texts."""
+    def parcourir(prefixe: list[str], groupe) -> None:
+        import typer.main
+
+        commande = typer.main.get_command(groupe) if not hasattr(groupe, "commands") else groupe
+        for nom, sous in getattr(commande, "commands", {}).items():
+            chemin = [*prefixe, nom]
+            resultat = runner.invoke(app, [*chemin, "--help"])
+            assert resultat.exit_code == 0, (chemin, resultat.output)
+            assert "Show this message" not in resultat.output
+            assert (sous.help or "").strip(), f"commande sans aide : {' '.join(chemin)}"
+            parcourir(chemin, sous)
+
+    import typer.main
+
+    parcourir([], typer.main.get_command(app))
+
+
+def test_script_installe_sort_en_erreur_sans_trace() -> None:
+    resultat = subprocess.run(
+        [sys.executable, "-m", "essq.cli", "--inexistante"], capture_output=True, text=True
+    )
+    assert resultat.returncode == 2
+    assert "Traceback" not in resultat.stderr
