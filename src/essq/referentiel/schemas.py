@@ -29,7 +29,8 @@ SEEDS = {
 
 
 class Modele(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    # frozen: charger() shares one cached object between callers; nobody may alter it.
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
 
 
 # ---------------------------------------------------------------- shared vocabularies
@@ -95,9 +96,15 @@ class Operateur(StrEnum):
 class Source(Modele):
     """Where a fact comes from: a seed (file name + section and/or lines) or an official text."""
 
-    document: Texte = Field(description="Nom du fichier de la graine (ex. 000_aec176e962352d18.txt) ou titre du texte officiel")
-    section: str | None = Field(default=None, description="Section ou titre de partie (ex. « 2.6 Scop »)")
-    lignes: Annotated[str, StringConstraints(pattern=r"^L?\d+(-\d+)?(, ?L?\d+(-\d+)?)*$")] | None = None
+    document: Texte = Field(
+        description="Nom du fichier de la graine (ex. 000_aec176e962352d18.txt) ou titre du texte officiel"
+    )
+    section: str | None = Field(
+        default=None, description="Section ou titre de partie (ex. « 2.6 Scop »)"
+    )
+    lignes: (
+        Annotated[str, StringConstraints(pattern=r"^L?\d+(-\d+)?(, ?L?\d+(-\d+)?)*$")] | None
+    ) = None
     url: str | None = None
 
     @model_validator(mode="after")
@@ -114,7 +121,9 @@ class Regle(Modele):
     libelle: Texte
     operateur: Operateur | None = None
     valeur: float | int | bool | str | None = None
-    unite: str | None = Field(default=None, description="%, mois, ans, euros, catégories, fois le SMIC…")
+    unite: str | None = Field(
+        default=None, description="%, mois, ans, euros, catégories, fois le SMIC…"
+    )
     reference_legale: str | None = None
     date_validite: dt.date | None = None
 
@@ -179,7 +188,9 @@ class Statut(Entree):
     regles: list[Regle] = Field(default_factory=list)
     avantages: list[str] = Field(default_factory=list)
     limites: list[str] = Field(default_factory=list)
-    categories_juridiques_insee: list[Annotated[str, StringConstraints(pattern=r"^\d{4}$")]] = Field(default_factory=list)
+    categories_juridiques_insee: list[Annotated[str, StringConstraints(pattern=r"^\d{4}$")]] = (
+        Field(default_factory=list)
+    )
     esus_de_droit: bool = False
 
 
@@ -208,7 +219,9 @@ class Dispositif(Entree):
     stades: list[Stade] = Field(min_length=1)
     besoins: list[TypeBesoin] = Field(min_length=1)
     echelle: Echelle
-    publics: list[str] = Field(default_factory=list, description="jeunes, femmes, demandeurs d'emploi, associations…")
+    publics: list[str] = Field(
+        default_factory=list, description="jeunes, femmes, demandeurs d'emploi, associations…"
+    )
     eligibilite: Eligibilite = Field(default_factory=Eligibilite)
     montants: list[Chiffre] = Field(default_factory=list)
     site: str | None = None
@@ -226,11 +239,24 @@ class Levier(Entree):
     stades: list[Stade] = Field(default_factory=list)
     initiatives: list[Id] = Field(default_factory=list)
     dispositifs: list[Id] = Field(default_factory=list)
-    equivalents: list[Id] = Field(default_factory=list, description="Leviers proches dans les autres cadres")
+    equivalents: list[Id] = Field(
+        default_factory=list, description="Leviers proches dans les autres cadres"
+    )
 
 
 class CadreCooperation(Entree):
-    type: Literal["ptce", "scic", "groupement_employeurs", "gie", "tiers_lieu", "tzcld_ebe", "pole_territorial", "cooperative_ephemere", "consortium", "autre"]
+    type: Literal[
+        "ptce",
+        "scic",
+        "groupement_employeurs",
+        "gie",
+        "tiers_lieu",
+        "tzcld_ebe",
+        "pole_territorial",
+        "cooperative_ephemere",
+        "consortium",
+        "autre",
+    ]
     forme_juridique: str | None = None
     acteurs: list[str] = Field(default_factory=list)
     conditions: list[str] = Field(default_factory=list)
@@ -270,7 +296,9 @@ class Ressource(Entree):
 
 
 class CriterePerennite(Entree):
-    famille: Literal["prerequis", "modele_economique", "ancrage_territorial", "gouvernance_organisation"]
+    famille: Literal[
+        "prerequis", "modele_economique", "ancrage_territorial", "gouvernance_organisation"
+    ]
     numero: int = Field(ge=0, le=17)
     definition: Description
     questions: list[Texte] = Field(min_length=1)
@@ -297,7 +325,9 @@ class ChiffreCle(Entree):
     perimetre: str | None = None
     annee: int | None = Field(default=None, ge=1800, le=2100, description="Année des données")
     annee_publication: int | None = Field(default=None, ge=1800, le=2100)
-    source_primaire: str | None = Field(default=None, description="Producteur de la donnée (INSEE CLAP, Dares…)")
+    source_primaire: str | None = Field(
+        default=None, description="Producteur de la donnée (INSEE CLAP, Dares…)"
+    )
     methode: str | None = None
 
 
@@ -310,7 +340,9 @@ class RessourceDocumentaire(Entree):
     auteurs: list[str] = Field(default_factory=list)
     editeur: str | None = None
     annee: int | None = Field(default=None, ge=1800, le=2100)
-    type: Literal["guide", "etude", "rapport", "texte_juridique", "site", "outil", "autre"] = "autre"
+    type: Literal["guide", "etude", "rapport", "texte_juridique", "site", "outil", "autre"] = (
+        "autre"
+    )
     url: str | None = None
 
 
