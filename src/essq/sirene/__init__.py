@@ -4,4 +4,23 @@ Belongs here: streaming readers of StockUniteLegale and StockEtablissement (CSV,
 Parquet), the ESS perimeter (families from the catégorie juridique, INSEE's ESS flag, user
 lists) with its reasons, sectors from NAF rév. 2, job estimates from headcount brackets, the
 placement of establishments (via territoires), and privacy rules for non-diffusible rows.
-Depends on territoires only."""
+Depends on territoires only.
+
+Public API:
+- ``qualifier(unites_legales, etablissements, sortie, *, home=None, listes=None, ...)
+  -> RapportQualification`` (essq.sirene.qualification);
+- ``importer_liste(type_liste, fichier, *, home=None) -> ListeImportee`` and ``TYPES_LISTE``
+  (essq.sirene.listes);
+- mapping tables (data files in ``donnees/``): ``nomenclatures.table_cj()``,
+  ``table_naf()``, ``table_tranches()``, ``classer_naf(code)``, ``normaliser_naf(code)``.
+
+Modules: ``lecture`` (opening CSV / zip / gzip / Parquet, encoding, columns by name),
+``qualification`` (the DuckDB + Arrow pipeline), ``listes`` (user lists), ``rapport`` (the
+report), ``nomenclatures`` (mapping tables), ``cli`` (``essq sirene …``).
+"""
+
+from essq.sirene.listes import TYPES_LISTE, ListeImportee, importer_liste
+from essq.sirene.qualification import qualifier
+from essq.sirene.rapport import RapportQualification
+
+__all__ = ["TYPES_LISTE", "ListeImportee", "RapportQualification", "importer_liste", "qualifier"]

@@ -1,0 +1,176 @@
+"""``essq sirene …``: qualify INSEE's SIRENE stocks and manage the user's ESS lists."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from essq.config import VARIABLE_HOME
+from essq.console import console
+
+# Same as essq.cli.OptionHome, defined here because essq.cli imports this module at import time.
+OptionHome = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar=VARIABLE_HOME,
+        help="Dossier des données importées et des entrepôts construits "
+        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
+        show_default=False,
+    ),
+]
+PARAMETRES = {"help_option_names": ["-h", "--help"]}
+
+AIDE_QUALIFIER = (
+    "Qualifie un stock SIRENE : famille ESS (catégorie juridique, indicateur de l'Insee, "
+    "listes), secteur, emplois estimés, commune et QPV de chaque établissement. Écrit un "
+    "fichier .parquet ou .csv et affiche le rapport (comptes par famille, placement, rejets)."
+)
+
+
+def enregistrer(app: typer.Typer) -> None:
+    sirene = typer.Typer(
+        help="Fichiers stock SIRENE de l'Insee : qualification ESS des unités légales et des "
+        "établissements, listes complémentaires.",
+        context_settings=PARAMETRES,
+        no_args_is_help=True,
+    )
+    listes_app = typer.Typer(
+        help="Listes complémentaires d'unités de l'ESS (ESS France, ESUS, SIAE, fonds de dotation).",
+        context_settings=PARAMETRES,
+        no_args_is_help=True,
+    )
+
+    @sirene.command("qualifier", help=AIDE_QUALIFIER)
+    def qualifier_cmd(
+        unites_legales: Annotated[
+            Path,
+            typer.Option(
+                "--unites-legales",
+                help="Stock des unités légales (StockUniteLegale : .csv, .zip, .csv.gz ou .parquet).",
+            ),
+        ],
+        sortie: Annotated[
+            Path, typer.Option("--sortie", help="Fichier produit : .parquet ou .csv.")
+        ],
+        etablissements: Annotated[
+            Path | None,
+            typer.Option(
+                "--etablissements",
+                help="Stock des établissements (StockEtablissement). Sans lui, une ligne par "
+                "unité légale ; avec lui, les territoires doivent être importés.",
+            ),
+        ] = None,
+        liste_ess_france: Annotated[
+            Path | None,
+            typer.Option(
+                "--liste-ess-france", help="Liste ESS France (colonne siren) pour ce calcul."
+            ),
+        ] = None,
+        liste_esus: Annotated[
+            Path | None,
+            typer.Option("--liste-esus", help="Liste des entreprises agréées ESUS pour ce calcul."),
+        ] = None,
+        liste_siae: Annotated[
+            Path | None,
+            typer.Option("--liste-siae", help="Liste des SIAE, EA et ESAT pour ce calcul."),
+        ] = None,
+        liste_fonds_dotation: Annotated[
+            Path | None,
+            typer.Option(
+                "--liste-fonds-dotation", help="Liste des fonds de dotation pour ce calcul."
+            ),
+        ] = None,
+        sans_exclusions_naf: Annotated[
+            bool,
+            typer.Option(
+                "--sans-exclusions-naf",
+                help="Ne pas retirer les activités réputées hors champ (administration, "
+                "syndicats, cultes, partis) des familles statutaires.",
+            ),
+        ] = False,
+        exclure_fonds_dotation: Annotated[
+            bool,
+            typer.Option(
+                "--exclure-fonds-dotation",
+                help="Retirer de la famille fondation les fonds de dotation connus par une liste.",
+            ),
+        ] = False,
+        memoire: Annotated[
+            str, typer.Option("--memoire", help="Mémoire maximale de DuckDB (ex. 3GB).")
+        ] = "3GB",
+        en_json: Annotated[
+            bool, typer.Option("--json", help="Affiche le rapport en JSON.")
+        ] = False,
+        home: OptionHome = None,
+    ) -> None:
+        from essq.sirene.qualification import qualifier
+
+        listes = {
+            t: p
+            for t, p in (
+                ("ess_france", liste_ess_france),
+                ("esus", liste_esus),
+                ("siae", liste_siae),
+                ("fonds_dotation", liste_fonds_dotation),
+            )
+            if p is not None
+        }
+        rapport = qualifier(
+            unites_legales,
+            etablissements,
+            sortie,
+            home=home,
+            listes=listes,
+            exclusions_naf=not sans_exclusions_naf,
+            exclure_fonds_dotation=exclure_fonds_dotation,
+            memoire=memoire,
+        )
+        if en_json:
+            typer.echo(json.dumps(rapport.en_dict(), ensure_ascii=False, indent=2, default=str))
+        else:
+            typer.echo(rapport.texte())
+
+    @listes_app.command(
+        "importer",
+        help="Importe une liste d'unités (CSV ou Parquet avec une colonne siren ou siret) ; "
+        "elle sert ensuite à chaque qualification.",
+    )
+    def importer_cmd(
+        fichier: Annotated[Path, typer.Argument(help="Fichier de la liste (.csv ou .parquet).")],
+        type_liste: Annotated[
+            str,
+            typer.Option(
+                "--type",
+                help="Type de liste : ess_france, esus, siae ou fonds_dotation.",
+            ),
+        ],
+        home: OptionHome = None,
+    ) -> None:
+        from essq.sirene.listes import TYPES_LISTE, importer_liste
+
+        info = importer_liste(type_liste, fichier, home=home)
+        console.print(
+            f"Liste « {TYPES_LISTE[type_liste][0]} » importée : {info.siren_valides} SIREN "
+            f"({info.lignes_lues} lignes lues, {info.lignes_rejetees} rejetées faute de SIREN valide).",
+            highlight=False,
+        )
+
+    @listes_app.command("voir", help="Affiche les listes importées et leur provenance.")
+    def voir_cmd(home: OptionHome = None) -> None:
+        from essq.sirene.listes import TYPES_LISTE, provenance_listes
+
+        listes = provenance_listes(home)
+        if not listes:
+            console.print("Aucune liste importée.")
+            return
+        for t, meta in listes.items():
+            console.print(
+                f"{t} — {TYPES_LISTE[t][0]} : {meta.get('siren_valides')} SIREN, "
+                f"fichier {meta.get('fichier')}, importée le {meta.get('date_import')}",
+                highlight=False,
+            )
+
+    sirene.add_typer(listes_app, name="listes")
+    app.add_typer(sirene, name="sirene")

@@ -1,0 +1,885 @@
+"""Qualify SIRENE legal units and establishments: ESS perimeter, sector, jobs, place, privacy.
+
+Pipeline (bounded memory): DuckDB reads the projected columns of both stocks, joins each
+establishment to its legal unit and computes every row-wise rule in SQL; the result is streamed
+in Arrow batches through ``Territoires`` (commune normalisation, reprojection, QPV) and written
+batch by batch to a temporary file swapped in atomically at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from essq.console import progression
+from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
+from essq.fichiers import ecriture_atomique
+from essq.sirene import nomenclatures as nom
+from essq.sirene.lecture import Source, ouvrir_source, resoudre_colonnes
+from essq.sirene.listes import TYPES_LISTE, lire_liste, listes_importees, verifier_listes
+from essq.sirene.rapport import RapportQualification
+
+COLONNES_UL_REQUISES = {"siren": "siren", "cj": "categorieJuridiqueUniteLegale"}
+COLONNES_UL_OPTIONNELLES = {
+    "statut": "statutDiffusionUniteLegale",
+    "flag": "economieSocialeSolidaireUniteLegale",
+    "denomination": "denominationUniteLegale",
+    "naf": "activitePrincipaleUniteLegale",
+    "nomenclature": "nomenclatureActivitePrincipaleUniteLegale",
+    "tranche": "trancheEffectifsUniteLegale",
+    "annee": "anneeEffectifsUniteLegale",
+    "employeur": "caractereEmployeurUniteLegale",
+    "etat": "etatAdministratifUniteLegale",
+    "creation": "dateCreationUniteLegale",
+    "traitement": "dateDernierTraitementUniteLegale",
+}
+COLONNES_ET_REQUISES = {
+    "siret": "siret",
+    "commune": "codeCommuneEtablissement",
+    "naf": "activitePrincipaleEtablissement",
+    "tranche": "trancheEffectifsEtablissement",
+    "etat": "etatAdministratifEtablissement",
+}
+COLONNES_ET_OPTIONNELLES = {
+    "siren": "siren",
+    "statut": "statutDiffusionEtablissement",
+    "creation": "dateCreationEtablissement",
+    "annee": "anneeEffectifsEtablissement",
+    "siege": "etablissementSiege",
+    "nomenclature": "nomenclatureActivitePrincipaleEtablissement",
+    "employeur": "caractereEmployeurEtablissement",
+    "x": "coordonneeLambertAbscisseEtablissement",
+    "y": "coordonneeLambertOrdonneeEtablissement",
+    "enseigne": "enseigne1Etablissement",
+    "denomination_usuelle": "denominationUsuelleEtablissement",
+    "pays": "codePaysEtrangerEtablissement",
+    "traitement": "dateDernierTraitementEtablissement",
+}
+FORMATS_SORTIE = (".parquet", ".csv")
+
+
+class TerritoiresLike(Protocol):
+    """What qualification needs from ``essq.territoires.Territoires`` (agreed interface)."""
+
+    @property
+    def millesimes_qpv(self) -> tuple[str, ...]: ...
+
+    def localiser_lot(self, x: np.ndarray, y: np.ndarray, **kwargs: Any) -> pa.Table: ...
+
+    def normaliser_communes(self, codes: Any) -> np.ndarray: ...
+
+    def communes_avec_qpv(self, millesime: str) -> set[str]: ...
+
+
+def _lit(texte: str) -> str:
+    return "'" + texte.replace("'", "''") + "'"
+
+
+def _preparer_connexion(memoire: str, dossier_temp: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = {_lit(memoire)}")
+    con.execute(f"SET temp_directory = {_lit(str(dossier_temp))}")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(
+        r"""CREATE MACRO naf_norm(x) AS (
+            CASE
+              WHEN regexp_full_match(upper(replace(x, ' ', '')), '\d{2}\.\d{2}[A-Z]')
+                THEN upper(replace(x, ' ', ''))
+              WHEN regexp_full_match(upper(replace(x, ' ', '')), '\d{4}[A-Z]')
+                THEN substr(upper(replace(x, ' ', '')), 1, 2) || '.' || substr(upper(replace(x, ' ', '')), 3)
+            END)"""
+    )
+    cj = nom.table_cj()
+    con.execute("CREATE TEMP TABLE cj_famille (code VARCHAR PRIMARY KEY, famille VARCHAR)")
+    con.executemany("INSERT INTO cj_famille VALUES (?, ?)", list(cj.famille.items()))
+    con.execute(
+        "CREATE TEMP TABLE naf_map (code VARCHAR PRIMARY KEY, section VARCHAR, a38 VARCHAR, "
+        "secteur VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO naf_map VALUES (?, ?, ?, ?)",
+        [(n.code, n.section, n.a38, n.secteur_ess) for n in nom.table_naf().values()],
+    )
+    con.execute(
+        "CREATE TEMP TABLE tranches (code VARCHAR PRIMARY KEY, bas DOUBLE, central DOUBLE, "
+        "haut DOUBLE, employeur BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO tranches VALUES (?, ?, ?, ?, ?)",
+        [(t.code, t.bas, t.central, t.haut, t.employeur) for t in nom.table_tranches().values()],
+    )
+    return con
+
+
+def _charger_listes(
+    con: duckdb.DuckDBPyConnection, home: Path | str | None, listes: Mapping[str, Path | str] | None
+) -> dict[str, str]:
+    """Load imported lists then explicit ones (explicit wins); type -> table name."""
+    fichiers: dict[str, Path] = {}
+    if home is not None:
+        fichiers.update(listes_importees(home))
+    fichiers.update(verifier_listes(listes))
+    tables = {}
+    for type_liste, chemin in fichiers.items():
+        table = f"liste_{type_liste}"
+        lire_liste(con, chemin, table)
+        tables[type_liste] = table
+    return tables
+
+
+def _expr_qualification(
+    *,
+    cj: str,
+    flag: str,
+    naf_perimetre: str,
+    listes: dict[str, str],
+    exclusions_naf: bool,
+    exclure_fonds_dotation: bool,
+    ul_trouvee: str = "TRUE",
+) -> dict[str, str]:
+    """SQL expressions (over already-joined columns) of the ESS perimeter and its reasons."""
+    table = nom.table_cj()
+    l_col = {t: f"l_{t}" for t in listes}
+
+    def liste(t: str) -> str:
+        return f"coalesce({l_col[t]}, FALSE)" if t in listes else "FALSE"
+
+    if exclusions_naf and table.exclusions_naf:
+        cas = " ".join(
+            f"WHEN starts_with({naf_perimetre}, {_lit(p)}) THEN {_lit(p + ' : ' + c)}"
+            for p, c in table.exclusions_naf
+        )
+        exclusion = f"(CASE {cas} END)"
+    else:
+        exclusion = "CAST(NULL AS VARCHAR)"
+    fdd = f"({liste('fonds_dotation')} AND {cj} = '9300')" if exclure_fonds_dotation else "FALSE"
+    cj_ess = f"(famille_cj IS NOT NULL AND exclusion_naf IS NULL AND NOT {fdd})"
+    insee = f"({flag} = 'O')"
+    ess = f"({cj_ess} OR coalesce({insee}, FALSE) OR {liste('ess_france')} OR {liste('esus')})"
+    sources = (
+        "NULLIF(concat_ws(';', "
+        f"CASE WHEN {cj_ess} THEN 'cj' END, CASE WHEN {insee} THEN 'insee' END, "
+        f"CASE WHEN {liste('ess_france')} THEN 'ess_france' END, "
+        f"CASE WHEN {liste('esus')} THEN 'esus' END), '')"
+    )
+    raisons = [
+        f"CASE WHEN NOT {ul_trouvee} THEN 'unité légale absente du fichier des unités légales' "
+        f"WHEN {cj} IS NULL THEN 'catégorie juridique inconnue' "
+        f"WHEN famille_cj IS NULL THEN 'catégorie juridique ' || {cj} || ' hors familles statutaires' "
+        f"WHEN {fdd} THEN 'catégorie juridique 9300 mais fonds de dotation (liste importée), exclu par choix' "
+        "WHEN exclusion_naf IS NOT NULL THEN 'catégorie juridique ' || "
+        f"{cj} || ' (' || famille_cj || ') mais activité hors champ ' || exclusion_naf "
+        f"ELSE 'catégorie juridique ' || {cj} || ' : famille ' || famille_cj END",
+        f"CASE WHEN {flag} = 'O' THEN 'indicateur ESS de l''Insee = O' "
+        f"WHEN {flag} = 'N' THEN 'indicateur ESS de l''Insee = N' END",
+    ]
+    libelles = {
+        "ess_france": "sur la liste ESS France",
+        "esus": "agrément ESUS (liste importée)",
+        "siae": "sur la liste SIAE/EA/ESAT (ne suffit pas à classer ESS)",
+        "fonds_dotation": "sur la liste des fonds de dotation",
+    }
+    for t in listes:
+        raisons.append(f"CASE WHEN {liste(t)} THEN {_lit(libelles[t])} END")
+    raison = f"(CASE WHEN {ess} THEN 'ESS : ' ELSE 'hors ESS : ' END || concat_ws(' ; ', {', '.join(raisons)}))"
+    famille = (
+        f"(CASE WHEN {ess} THEN coalesce(famille_cj, {_lit(table.famille_hors_statut)}) "
+        "ELSE 'hors_ess' END)"
+    )
+    return {
+        "exclusion_naf": exclusion,
+        "ess": ess,
+        "sources": sources,
+        "raison": raison,
+        "famille": famille,
+        "insee": insee,
+        "conflit": f"(famille_cj IS NOT NULL AND {flag} = 'N')",
+    }
+
+
+def _prefixes(colonne: str, prefixes: Sequence[str]) -> str:
+    if not prefixes:
+        return "FALSE"
+    return "(" + " OR ".join(f"starts_with({colonne}, {_lit(p)})" for p in prefixes) + ")"
+
+
+def _vue_unites_legales(
+    con: duckdb.DuckDBPyConnection, source: Source, rapport: RapportQualification
+) -> None:
+    col = resoudre_colonnes(
+        source, COLONNES_UL_REQUISES, COLONNES_UL_OPTIONNELLES, quoi="unités légales"
+    )
+    if col["flag"] is None:
+        rapport.avertissements.append(
+            "Colonne economieSocialeSolidaireUniteLegale absente : les sociétés commerciales de "
+            "l'ESS ne peuvent être repérées que par les listes importées."
+        )
+    e = {k: source.expression(v) for k, v in col.items()}
+    con.execute(
+        f"""CREATE TEMP VIEW ul_src AS SELECT
+            {e["siren"]} AS siren, {e["cj"]} AS cj, upper({e["flag"]}) AS flag_insee,
+            upper({e["statut"]}) AS statut_ul, {e["denomination"]} AS denomination_ul,
+            CASE WHEN {e["nomenclature"]} IS NULL OR {e["nomenclature"]} = 'NAFRev2'
+                 THEN naf_norm({e["naf"]}) END AS naf_ul,
+            {e["tranche"]} AS tranche_ul, {e["annee"]} AS annee_ul,
+            upper({e["employeur"]}) AS employeur_ul, upper({e["etat"]}) AS etat_ul,
+            {e["creation"]} AS creation_ul, {e["traitement"]} AS traitement_ul
+        FROM {source.sql_table()}"""
+    )
+    fichier = source.chemin.name
+    con.execute(
+        r"""CREATE TEMP TABLE ul_doublons AS
+        SELECT siren FROM ul_src WHERE regexp_full_match(siren, '\d{9}')
+        GROUP BY siren HAVING count(*) > 1"""
+    )
+    n_lignes, n_invalides = con.execute(
+        r"SELECT count(*), count(*) FILTER (WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')) FROM ul_src"
+    ).fetchone()  # type: ignore[misc]
+    rapport.lignes_unites_legales = int(n_lignes)
+    if n_invalides:
+        ex = con.execute(
+            r"SELECT siren FROM ul_src WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}') LIMIT 5"
+        ).fetchall()
+        rapport.rejeter(
+            fichier, "siren invalide (9 chiffres attendus)", int(n_invalides), [r[0] for r in ex]
+        )
+    n_dbl = con.execute(
+        "SELECT count(*) - count(DISTINCT siren) FROM ul_src WHERE siren IN (SELECT siren FROM ul_doublons)"
+    ).fetchone()[0]  # type: ignore[index]
+    if n_dbl:
+        ex = con.execute("SELECT siren FROM ul_doublons LIMIT 5").fetchall()
+        rapport.rejeter(
+            fichier,
+            "siren en double (la ligne la plus récemment traitée est gardée)",
+            int(n_dbl),
+            [r[0] for r in ex],
+        )
+        con.execute(
+            r"""CREATE TEMP VIEW ul AS
+            SELECT * FROM ul_src WHERE regexp_full_match(siren, '\d{9}')
+              AND siren NOT IN (SELECT siren FROM ul_doublons)
+            UNION ALL
+            SELECT * FROM ul_src WHERE siren IN (SELECT siren FROM ul_doublons)
+            QUALIFY row_number() OVER (PARTITION BY siren ORDER BY traitement_ul DESC NULLS LAST) = 1"""
+        )
+    else:
+        con.execute(
+            r"CREATE TEMP VIEW ul AS SELECT * FROM ul_src WHERE regexp_full_match(siren, '\d{9}')"
+        )
+
+
+def _jointures_listes(listes: dict[str, str], cle: str) -> tuple[str, str]:
+    colonnes = "".join(f", ({t}.siren IS NOT NULL) AS l_{t}" for t in listes)
+    jointures = "".join(
+        f" LEFT JOIN {table} {t} ON {t}.siren = {cle}" for t, table in listes.items()
+    )
+    return colonnes, jointures
+
+
+def _colonnes_listes_sortie(listes: dict[str, str]) -> str:
+    return "".join(
+        f", {'l_' + t if t in listes else 'CAST(NULL AS BOOLEAN)'} AS liste_{t}"
+        for t in TYPES_LISTE
+    )
+
+
+def _sql_unites_legales(listes: dict[str, str], exclusions_naf: bool, exclure_fdd: bool) -> str:
+    cj = nom.table_cj()
+    q = _expr_qualification(
+        cj="cj",
+        flag="flag_insee",
+        naf_perimetre="naf_ul",
+        listes=listes,
+        exclusions_naf=exclusions_naf,
+        exclure_fonds_dotation=exclure_fdd,
+    )
+    cols_l, joins_l = _jointures_listes(listes, "u.siren")
+    pp = _prefixes("cj", cj.prefixes_personnes_physiques)
+    return f"""
+    WITH base AS (
+        SELECT u.*, f.famille AS famille_cj {cols_l}
+        FROM ul u LEFT JOIN cj_famille f ON f.code = u.cj {joins_l}
+    ), q AS (SELECT *, {q["exclusion_naf"]} AS exclusion_naf FROM base)
+    SELECT
+        q.siren,
+        q.cj AS categorieJuridiqueUniteLegale,
+        {q["famille"]} AS famille_ess,
+        famille_cj AS famille_statutaire,
+        {q["ess"]} AS ess,
+        {q["sources"]} AS sources_ess,
+        {q["raison"]} AS raison_ess,
+        flag_insee AS indicateur_ess_insee
+        {_colonnes_listes_sortie(listes)},
+        coalesce({_prefixes("q.cj", cj.prefixes_secteur_public)}, FALSE) AS secteur_public,
+        coalesce({pp}, FALSE) AS personne_physique,
+        CASE WHEN statut_ul IN ('P', 'N') THEN 'P' ELSE 'O' END AS statut_diffusion,
+        CASE WHEN {pp} OR statut_ul IN ('P', 'N') THEN NULL ELSE denomination_ul END AS denomination,
+        etat_ul AS etat,
+        TRY_CAST(creation_ul AS DATE) AS date_creation,
+        naf_ul AS naf,
+        coalesce(ns.section, nd.section) AS section_naf,
+        coalesce(ns.a38, nd.a38) AS a38,
+        coalesce(ns.secteur, nd.secteur) AS secteur_ess,
+        tranche_ul AS tranche_effectif,
+        TRY_CAST(annee_ul AS INTEGER) AS annee_effectif,
+        t.bas AS effectif_bas, t.central AS effectif_central, t.haut AS effectif_haut,
+        CASE employeur_ul WHEN 'O' THEN TRUE WHEN 'N' THEN FALSE END AS employeur,
+        t.employeur AS employeur_tranche,
+        {q["conflit"]} AS conflit_cj_insee,
+        (tranche_ul IS NOT NULL AND t.code IS NULL) AS tranche_inconnue
+    FROM q
+    LEFT JOIN naf_map ns ON ns.code = q.naf_ul
+    LEFT JOIN naf_map nd ON nd.code = substr(q.naf_ul, 1, 2)
+    LEFT JOIN tranches t ON t.code = q.tranche_ul
+    """
+
+
+def _vue_etablissements(
+    con: duckdb.DuckDBPyConnection, source: Source, rapport: RapportQualification
+) -> dict[str, str | None]:
+    col = resoudre_colonnes(
+        source, COLONNES_ET_REQUISES, COLONNES_ET_OPTIONNELLES, quoi="établissements"
+    )
+    if col["x"] is None or col["y"] is None:
+        rapport.avertissements.append(
+            "Colonnes de coordonnées Lambert absentes (stock antérieur à 2023 ?) : les "
+            "établissements sont placés par commune seulement."
+        )
+    if col["employeur"] is None:
+        rapport.avertissements.append(
+            "Colonne caractereEmployeurEtablissement absente : le caractère employeur est déduit "
+            "de la tranche d'effectif."
+        )
+    e = {k: source.expression(v) for k, v in col.items()}
+    siren = f"coalesce({e['siren']}, substr({e['siret']}, 1, 9))"
+    con.execute(
+        f"""CREATE TEMP VIEW et_src AS SELECT
+            {e["siret"]} AS siret, {siren} AS siren_et, {e["siren"]} AS siren_declare,
+            upper({e["statut"]}) AS statut_et, {e["creation"]} AS creation_et,
+            {e["tranche"]} AS tranche_et, {e["annee"]} AS annee_et, lower({e["siege"]}) AS siege_et,
+            CASE WHEN {e["nomenclature"]} IS NULL OR {e["nomenclature"]} = 'NAFRev2'
+                 THEN naf_norm({e["naf"]}) END AS naf_et,
+            upper({e["employeur"]}) AS employeur_et, upper({e["etat"]}) AS etat_et,
+            upper({e["commune"]}) AS commune_et, {e["x"]} AS x_et, {e["y"]} AS y_et,
+            coalesce({e["enseigne"]}, {e["denomination_usuelle"]}) AS enseigne_et,
+            {e["pays"]} AS pays_et, {e["traitement"]} AS traitement_et
+        FROM {source.sql_table()}"""
+    )
+    valide = r"(regexp_full_match(siret, '\d{14}') AND siren_et = substr(siret, 1, 9))"
+    con.execute(
+        f"""CREATE TEMP TABLE et_doublons AS
+        SELECT siret FROM et_src WHERE {valide} GROUP BY siret HAVING count(*) > 1"""
+    )
+    fichier = source.chemin.name
+    n_lignes, n_siret, n_siren = con.execute(
+        r"""SELECT count(*),
+            count(*) FILTER (WHERE siret IS NULL OR NOT regexp_full_match(siret, '\d{14}')),
+            count(*) FILTER (WHERE regexp_full_match(siret, '\d{14}') AND siren_et <> substr(siret, 1, 9))
+        FROM et_src"""
+    ).fetchone()  # type: ignore[misc]
+    rapport.lignes_etablissements = int(n_lignes)
+    if n_siret:
+        ex = con.execute(
+            r"SELECT siret FROM et_src WHERE siret IS NULL OR NOT regexp_full_match(siret, '\d{14}') LIMIT 5"
+        ).fetchall()
+        rapport.rejeter(
+            fichier, "siret invalide (14 chiffres attendus)", int(n_siret), [r[0] for r in ex]
+        )
+    if n_siren:
+        ex = con.execute(
+            r"SELECT siret FROM et_src WHERE regexp_full_match(siret, '\d{14}') AND siren_et <> substr(siret, 1, 9) LIMIT 5"
+        ).fetchall()
+        rapport.rejeter(
+            fichier,
+            "siren incohérent avec les 9 premiers chiffres du siret",
+            int(n_siren),
+            [r[0] for r in ex],
+        )
+    n_dbl = con.execute(
+        "SELECT count(*) - count(DISTINCT siret) FROM et_src WHERE siret IN (SELECT siret FROM et_doublons)"
+    ).fetchone()[0]  # type: ignore[index]
+    if n_dbl:
+        ex = con.execute("SELECT siret FROM et_doublons LIMIT 5").fetchall()
+        rapport.rejeter(
+            fichier,
+            "siret en double (la ligne la plus récemment traitée est gardée)",
+            int(n_dbl),
+            [r[0] for r in ex],
+        )
+        con.execute(
+            f"""CREATE TEMP VIEW et AS
+            SELECT * FROM et_src WHERE {valide} AND siret NOT IN (SELECT siret FROM et_doublons)
+            UNION ALL
+            SELECT * FROM et_src WHERE siret IN (SELECT siret FROM et_doublons)
+            QUALIFY row_number() OVER (PARTITION BY siret ORDER BY traitement_et DESC NULLS LAST) = 1"""
+        )
+    else:
+        con.execute(f"CREATE TEMP VIEW et AS SELECT * FROM et_src WHERE {valide}")
+    return col
+
+
+def _sql_etablissements(
+    listes: dict[str, str], exclusions_naf: bool, exclure_fdd: bool, employeur_present: bool
+) -> str:
+    cj = nom.table_cj()
+    q = _expr_qualification(
+        cj="cj",
+        flag="flag_insee",
+        naf_perimetre="coalesce(naf_ul, naf_et)",
+        listes=listes,
+        exclusions_naf=exclusions_naf,
+        exclure_fonds_dotation=exclure_fdd,
+        ul_trouvee="ul_trouvee",
+    )
+    cols_l, joins_l = _jointures_listes(listes, "e.siren_et")
+    pp = _prefixes("cj", cj.prefixes_personnes_physiques)
+    masque = f"(statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR {pp} OR NOT ul_trouvee)"
+    employeur = (
+        "CASE employeur_et WHEN 'O' THEN TRUE WHEN 'N' THEN FALSE END"
+        if employeur_present
+        else "t.employeur"
+    )
+    coord = "TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
+    return f"""
+    WITH base AS (
+        SELECT e.*, u.siren IS NOT NULL AS ul_trouvee, u.cj, u.flag_insee, u.statut_ul,
+               u.denomination_ul, u.naf_ul, f.famille AS famille_cj {cols_l}
+        FROM et e
+        LEFT JOIN ul u ON u.siren = e.siren_et
+        LEFT JOIN cj_famille f ON f.code = u.cj {joins_l}
+    ), q AS (SELECT *, {q["exclusion_naf"]} AS exclusion_naf FROM base)
+    SELECT
+        siret, siren_et AS siren, substr(siret, 10, 5) AS nic,
+        etat_et AS etat,
+        TRY_CAST(creation_et AS DATE) AS date_creation,
+        CASE WHEN siege_et IN ('true', '1', 'o', 'oui', 't') THEN TRUE
+             WHEN siege_et IN ('false', '0', 'n', 'non', 'f') THEN FALSE END AS etablissement_siege,
+        CASE WHEN statut_et IN ('P', 'N') THEN 'P' ELSE 'O' END AS statut_diffusion,
+        CASE WHEN statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR {pp} THEN NULL
+             ELSE denomination_ul END AS denomination,
+        CASE WHEN {masque} THEN NULL ELSE enseigne_et END AS enseigne,
+        cj AS categorie_juridique,
+        {q["famille"]} AS famille_ess,
+        famille_cj AS famille_statutaire,
+        {q["ess"]} AS ess,
+        {q["sources"]} AS sources_ess,
+        {q["raison"]} AS raison_ess,
+        flag_insee AS indicateur_ess_insee
+        {_colonnes_listes_sortie(listes)},
+        coalesce({_prefixes("cj", cj.prefixes_secteur_public)}, FALSE) AS secteur_public,
+        naf_et AS naf,
+        coalesce(ns.section, nd.section) AS section_naf,
+        coalesce(ns.a38, nd.a38) AS a38,
+        coalesce(ns.secteur, nd.secteur) AS secteur_ess,
+        tranche_et AS tranche_effectif,
+        TRY_CAST(annee_et AS INTEGER) AS annee_effectif,
+        t.bas AS effectif_bas, t.central AS effectif_central, t.haut AS effectif_haut,
+        {employeur} AS employeur,
+        t.employeur AS employeur_tranche,
+        commune_et AS commune_origine,
+        CASE WHEN statut_et IN ('P', 'N') THEN NULL ELSE {coord.format(c="x_et")} END AS x,
+        CASE WHEN statut_et IN ('P', 'N') THEN NULL ELSE {coord.format(c="y_et")} END AS y,
+        (pays_et IS NOT NULL AND commune_et IS NULL) AS etranger,
+        ul_trouvee AS unite_legale_trouvee,
+        {q["conflit"]} AS conflit_cj_insee,
+        (tranche_et IS NOT NULL AND t.code IS NULL) AS tranche_inconnue
+    FROM q
+    LEFT JOIN naf_map ns ON ns.code = q.naf_et
+    LEFT JOIN naf_map nd ON nd.code = substr(q.naf_et, 1, 2)
+    LEFT JOIN tranches t ON t.code = q.tranche_et
+    """
+
+
+def _departement(codes: np.ndarray) -> np.ndarray:
+    sortie = np.empty(len(codes), dtype=object)
+    for i, c in enumerate(codes):
+        if c is None:
+            sortie[i] = None
+        elif c[:2] in ("97", "98"):
+            sortie[i] = c[:3]
+        else:
+            sortie[i] = c[:2]
+    return sortie
+
+
+def _normaliser(territoires: TerritoiresLike, origine: pa.Array) -> pa.Array:
+    uniques = pc.unique(origine.drop_null())
+    if len(uniques) == 0:
+        return pa.nulls(len(origine), pa.string())
+    normalises = territoires.normaliser_communes(np.asarray(uniques.to_pylist(), dtype=object))
+    table = dict(
+        zip(
+            uniques.to_pylist(),
+            [str(n) if n is not None else None for n in normalises],
+            strict=True,
+        )
+    )
+    return pa.array(
+        [table.get(c) if c is not None else None for c in origine.to_pylist()], pa.string()
+    )
+
+
+def _placer(
+    lot: pa.RecordBatch,
+    territoires: TerritoiresLike,
+    millesimes: Sequence[str],
+    communes_qpv: set[str],
+) -> pa.Table:
+    """Add code_commune, departement, lon/lat, statut_position and the QPV columns to a batch."""
+    table = pa.Table.from_batches([lot])
+    origine = table.column("commune_origine").combine_chunks()
+    communes = _normaliser(territoires, origine)
+    codes = np.asarray(communes.to_pylist(), dtype=object)
+    x = table.column("x").to_numpy(zero_copy_only=False).astype("float64")
+    y = table.column("y").to_numpy(zero_copy_only=False).astype("float64")
+    x = np.where(np.isnan(x) | np.isnan(y), np.nan, x)
+    y = np.where(np.isnan(x), np.nan, y)
+    codes_pour_epsg = np.where(pd_isnull(codes), "", codes).astype(str)
+    loc = territoires.localiser_lot(
+        x,
+        y,
+        epsg=None,
+        codes_commune=codes_pour_epsg,
+        millesimes=list(millesimes),
+        avec_distance=True,
+    )
+    statut_coord = np.asarray(loc.column("statut_coordonnees").to_pylist(), dtype=object)
+    ok = statut_coord == "ok"
+    sans_qpv = np.array([c is not None and c not in communes_qpv for c in codes], dtype=bool)
+    position = np.where(ok, "coordonnees", np.where(sans_qpv, "commune_sans_qpv", "inconnue"))
+    table = table.drop_columns(["x", "y"])
+    i = table.schema.get_field_index("commune_origine")
+    table = table.add_column(i, "code_commune", communes)
+    table = table.add_column(i + 2, "departement", pa.array(_departement(codes), pa.string()))
+    masque_ok = pa.array(~ok)
+    table = table.append_column(
+        "lon",
+        pc.if_else(
+            masque_ok, pa.nulls(len(table), pa.float64()), loc.column("lon").cast(pa.float64())
+        ),
+    )
+    table = table.append_column(
+        "lat",
+        pc.if_else(
+            masque_ok, pa.nulls(len(table), pa.float64()), loc.column("lat").cast(pa.float64())
+        ),
+    )
+    table = table.append_column("statut_coordonnees", pa.array(statut_coord.tolist(), pa.string()))
+    table = table.append_column("statut_position", pa.array(position.tolist(), pa.string()))
+    for m in millesimes:
+        table = table.append_column(f"qpv_{m}", loc.column(f"qpv_{m}").cast(pa.string()))
+        table = table.append_column(
+            f"distance_qpv_{m}_m", loc.column(f"distance_qpv_{m}_m").cast(pa.float64())
+        )
+        table = table.append_column(
+            f"qpv_proche_{m}", loc.column(f"qpv_proche_{m}").cast(pa.string())
+        )
+    return table
+
+
+def pd_isnull(valeurs: np.ndarray) -> np.ndarray:
+    return np.array([v is None for v in valeurs], dtype=bool)
+
+
+class _Ecrivain:
+    """Batch writer to Parquet or CSV, one fixed schema."""
+
+    def __init__(self, chemin: Path, format_sortie: str) -> None:
+        self.chemin = chemin
+        self.format = format_sortie
+        self.ecrivain: Any = None
+        self.schema: pa.Schema | None = None
+
+    def ecrire(self, table: pa.Table) -> None:
+        if self.ecrivain is None:
+            self.schema = table.schema
+            if self.format == ".parquet":
+                self.ecrivain = pq.ParquetWriter(self.chemin, self.schema, compression="zstd")
+            else:
+                self.ecrivain = pacsv.CSVWriter(self.chemin, self.schema)
+        else:
+            table = table.cast(self.schema)
+        self.ecrivain.write_table(table)
+
+    def fermer(self, schema_vide: pa.Schema | None = None) -> None:
+        if self.ecrivain is None and schema_vide is not None:
+            self.ecrire(schema_vide.empty_table())
+        if self.ecrivain is not None:
+            self.ecrivain.close()
+
+
+def _compter(rapport: RapportQualification, table: pa.Table, mode: str) -> None:
+    def vc(colonne: str) -> dict[str, int]:
+        res = pc.value_counts(table.column(colonne))
+        return {
+            str(v["values"]): int(v["counts"]) for v in res.to_pylist() if v["values"] is not None
+        }
+
+    def vrais(colonne: str) -> int:
+        return int(
+            pc.sum(pc.cast(pc.fill_null(table.column(colonne), False), pa.int64())).as_py() or 0
+        )
+
+    rapport.lignes_ecrites += table.num_rows
+    rapport.par_famille.update(vc("famille_ess"))
+    rapport.ess += vrais("ess")
+    rapport.secteur_public += vrais("secteur_public")
+    rapport.conflits_cj_insee += vrais("conflit_cj_insee")
+    rapport.tranches_inconnues += vrais("tranche_inconnue")
+    rapport.par_secteur_ess.update(vc("secteur_ess"))
+    rapport.naf_non_classees += table.column("secteur_ess").null_count
+    for sources, n in vc("sources_ess").items():
+        for s in sources.split(";"):
+            rapport.par_source_ess[s] += n
+    if mode == "etablissements":
+        rapport.par_statut_position.update(vc("statut_position"))
+        rapport.par_statut_coordonnees.update(vc("statut_coordonnees"))
+        rapport.unites_legales_manquantes += table.num_rows - vrais("unite_legale_trouvee")
+        rapport.etrangers += vrais("etranger")
+        rapport.employeurs_caractere += vrais("employeur")
+        rapport.employeurs_tranche += vrais("employeur_tranche")
+        rapport.actifs += int(
+            pc.sum(pc.cast(pc.equal(table.column("etat"), "A"), pa.int64())).as_py() or 0
+        )
+        rapport.non_diffusibles += int(
+            pc.sum(pc.cast(pc.equal(table.column("statut_diffusion"), "P"), pa.int64())).as_py()
+            or 0
+        )
+
+
+COLONNES_INTERNES = ("conflit_cj_insee", "tranche_inconnue", "etranger")
+
+
+def _erreur_duckdb(exc: duckdb.Error, fichiers: Sequence[Path]) -> ErreurUtilisateur:
+    premiere = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "unicode" in str(exc).lower() or "utf-8" in str(exc).lower():
+        return ErreurUtilisateur(
+            "Caractères non UTF-8 au milieu du fichier (début lu en UTF-8)",
+            fichier=", ".join(str(f) for f in fichiers),
+            correctif="Convertir le fichier en UTF-8 (par exemple : iconv -f LATIN1 -t UTF-8) "
+            "ou télécharger à nouveau le fichier de l'Insee.",
+        )
+    ligne = None
+    m = re.search(r"[Ll]ine:? (\d+)", str(exc))
+    if m:
+        ligne = int(m.group(1))
+    return ErreurUtilisateur(
+        f"Fichier SIRENE illisible : {premiere}",
+        fichier=", ".join(str(f) for f in fichiers),
+        ligne=ligne,
+        correctif="Vérifier que le fichier est un stock SIRENE complet (CSV séparé par des "
+        "virgules avec en-tête, ou Parquet) ; le télécharger à nouveau s'il est tronqué.",
+    )
+
+
+def _charger_territoires(home: Path | str | None) -> TerritoiresLike:
+    commande = "essq territoires importer-…"
+    try:
+        from essq.territoires import Territoires  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise DonneesAbsentes(
+            "Les territoires (QPV, communes) ne sont pas disponibles : impossible de placer les "
+            "établissements",
+            correctif=f"Importer d'abord les territoires ({commande}), ou qualifier les seules "
+            "unités légales (sans --etablissements).",
+        ) from exc
+    try:
+        return Territoires.charger(home)  # type: ignore[no-any-return]
+    except DonneesAbsentes as exc:
+        raise DonneesAbsentes(
+            "Territoires non importés : les établissements ne peuvent pas être placés "
+            "(commune, QPV)",
+            correctif=(exc.correctif or f"Lancer {commande}")
+            + " — ou qualifier les seules unités légales (sans --etablissements).",
+        ) from exc
+
+
+@contextlib.contextmanager
+def _sources(
+    unites_legales: Path, etablissements: Path | None, dossier_temp: Path
+) -> Iterator[tuple[Source, Source | None]]:
+    with ouvrir_source(unites_legales, dossier_temp=dossier_temp) as ul:
+        if etablissements is None:
+            yield ul, None
+        else:
+            with ouvrir_source(etablissements, dossier_temp=dossier_temp) as et:
+                yield ul, et
+
+
+def _nombre_lignes(source: Source) -> int | None:
+    if source.format == "parquet":
+        return int(pq.ParquetFile(source.lecture).metadata.num_rows)
+    return None
+
+
+def qualifier(
+    unites_legales: Path | str,
+    etablissements: Path | str | None,
+    sortie: Path | str,
+    *,
+    home: Path | str | None = None,
+    listes: Mapping[str, Path | str] | None = None,
+    territoires: TerritoiresLike | None = None,
+    exclusions_naf: bool = True,
+    exclure_fonds_dotation: bool = False,
+    memoire: str = "3GB",
+    taille_lot: int = 500_000,
+    afficher_progression: bool = True,
+) -> RapportQualification:
+    """Qualify a SIRENE stock and write one row per establishment (or per legal unit).
+
+    ``listes``: extra lists by type (``ess_france``, ``esus``, ``siae``, ``fonds_dotation``),
+    on top of those imported under ``home``. ``territoires`` defaults to
+    ``Territoires.charger(home)`` and is only needed with establishments.
+    """
+    debut = time.perf_counter()
+    unites_legales = Path(unites_legales)
+    etab = Path(etablissements) if etablissements is not None else None
+    sortie = Path(sortie)
+    format_sortie = sortie.suffix.lower()
+    if format_sortie not in FORMATS_SORTIE:
+        raise ErreurUtilisateur(
+            f"Format de sortie non pris en charge : « {sortie.name} »",
+            champ="--sortie",
+            correctif="Donner un fichier .parquet ou .csv.",
+        )
+    mode = "etablissements" if etab is not None else "unites_legales"
+    rapport = RapportQualification(sortie=str(sortie), mode=mode)
+    if etab is not None and territoires is None:
+        territoires = _charger_territoires(home)
+    sortie.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix=".essq-sirene-", dir=sortie.parent) as tmp,
+        _sources(unites_legales, etab, Path(tmp)) as (src_ul, src_et),
+    ):
+        for s in (src_ul, src_et):
+            if s is not None:
+                rapport.avertissements.extend(s.avertissements)
+        con = _preparer_connexion(memoire, Path(tmp))
+        fichiers = [p for p in (unites_legales, etab) if p is not None]
+        try:
+            tables_listes = _charger_listes(con, home, listes)
+            _vue_unites_legales(con, src_ul, rapport)
+            if src_et is None:
+                sql = _sql_unites_legales(tables_listes, exclusions_naf, exclure_fonds_dotation)
+                total = _nombre_lignes(src_ul)
+            else:
+                col = _vue_etablissements(con, src_et, rapport)
+                sql = _sql_etablissements(
+                    tables_listes,
+                    exclusions_naf,
+                    exclure_fonds_dotation,
+                    col["employeur"] is not None,
+                )
+                total = _nombre_lignes(src_et)
+            _executer(
+                con,
+                sql,
+                sortie,
+                format_sortie,
+                territoires,
+                rapport,
+                mode,
+                total,
+                taille_lot,
+                afficher_progression,
+            )
+        except duckdb.Error as exc:
+            raise _erreur_duckdb(exc, fichiers) from exc
+        finally:
+            con.close()
+    rapport.provenance = {
+        "unites_legales": str(unites_legales.resolve()),
+        "etablissements": str(etab.resolve()) if etab else None,
+        "listes": sorted(tables_listes),
+        "categories_juridiques": f"{nom.table_cj().source} (table essq version {nom.table_cj().version})",
+        "secteurs": "NAF rév. 2 (Insee) -> 12 secteurs du tableau 3 de l'étude ESS France / ANCT",
+        "effectifs": "tranches d'effectif Insee, bornes et milieu de tranche",
+        "exclusions_naf": exclusions_naf,
+        "exclure_fonds_dotation": exclure_fonds_dotation,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    rapport.secondes = time.perf_counter() - debut
+    return rapport
+
+
+def _executer(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    sortie: Path,
+    format_sortie: str,
+    territoires: TerritoiresLike | None,
+    rapport: RapportQualification,
+    mode: str,
+    total: int | None,
+    taille_lot: int,
+    afficher_progression: bool,
+) -> None:
+    millesimes: tuple[str, ...] = ()
+    communes_qpv: set[str] = set()
+    if mode == "etablissements":
+        assert territoires is not None
+        millesimes = tuple(territoires.millesimes_qpv)
+        for m in millesimes:
+            communes_qpv |= set(territoires.communes_avec_qpv(m))
+        rapport.millesimes_qpv = list(millesimes)
+    lecteur = con.execute(sql).fetch_record_batch(taille_lot)
+    with ecriture_atomique(sortie, suffixe=format_sortie) as tmp:
+        ecrivain = _Ecrivain(tmp, format_sortie)
+        barre = progression(transitoire=True)
+        quoi = "établissements" if mode == "etablissements" else "unités légales"
+        with barre if afficher_progression else contextlib.nullcontext():
+            tache = barre.add_task(f"Qualification des {quoi}", total=total)
+            schema_vide = None
+            for lot in lecteur:
+                if mode == "etablissements":
+                    assert territoires is not None
+                    table = _placer(lot, territoires, millesimes, communes_qpv)
+                else:
+                    table = pa.Table.from_batches([lot])
+                _compter(rapport, table, mode)
+                table = table.drop_columns(
+                    [c for c in COLONNES_INTERNES if c in table.column_names]
+                )
+                ecrivain.ecrire(table)
+                barre.update(tache, advance=lot.num_rows)
+            if ecrivain.ecrivain is None:
+                schema_vide = _schema_vide(lecteur.schema, mode, millesimes)
+            ecrivain.fermer(schema_vide)
+
+
+def _schema_vide(schema: pa.Schema, mode: str, millesimes: Sequence[str]) -> pa.Schema:
+    champs = [f for f in schema if f.name not in COLONNES_INTERNES]
+    if mode == "etablissements":
+        champs = [f for f in champs if f.name not in ("x", "y")]
+        champs += [
+            pa.field("code_commune", pa.string()),
+            pa.field("departement", pa.string()),
+            pa.field("lon", pa.float64()),
+            pa.field("lat", pa.float64()),
+            pa.field("statut_coordonnees", pa.string()),
+            pa.field("statut_position", pa.string()),
+        ]
+        for m in millesimes:
+            champs += [
+                pa.field(f"qpv_{m}", pa.string()),
+                pa.field(f"distance_qpv_{m}_m", pa.float64()),
+                pa.field(f"qpv_proche_{m}", pa.string()),
+            ]
+    return pa.schema(champs)
+
+
+__all__ = ["COLONNES_ET_REQUISES", "COLONNES_UL_REQUISES", "qualifier"]
