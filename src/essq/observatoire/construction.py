@@ -1,0 +1,623 @@
+"""Build the warehouse: qualified SIRENE + imported territories → indicators, atomically.
+
+The whole build happens in a temporary copy of the warehouse next to the real one; it is
+swapped in with ``os.replace`` only once every table is written and the file is closed. A
+build killed at any moment, or failing on a bad file, leaves the previous warehouse as it was.
+
+Aggregation strategy (one engine, few passes): active establishments are first summed by
+their finest geography (commune × QPV of each millésime) into a small table ``fin``; every
+territory level and perimeter is then a sum over ``fin`` (tens of thousands of rows), so the
+cost of the build is a couple of scans of the qualified file whatever the number of levels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from essq import __version__
+from essq.config import emplacements
+from essq.console import progression
+from essq.erreurs import ErreurUtilisateur
+from essq.fichiers import sha256
+from essq.observatoire.schema import COLONNES_REQUISES, MESURES, colonnes_millesime
+from essq.observatoire.territoires_entrepot import (
+    dossier_territoires,
+    manifeste_territoires,
+    sql_territoires,
+)
+
+VERSION_SCHEMA_ENTREPOT = 1
+MEMOIRE_DUCKDB = os.environ.get("ESSQ_MEMOIRE_DUCKDB", "4GB")
+
+
+@dataclass
+class RapportConstruction:
+    """What ``essq construire`` did (also stored in the warehouse's ``provenance`` table)."""
+
+    entrepot: str
+    date_stock: str
+    millesimes_qpv: list[str]
+    lignes_qualifiees: int
+    etablissements_actifs: int
+    etablissements_ess_actifs: int
+    duree_secondes: float
+    duree_qualification_secondes: float = 0.0
+    incoherences_commune_qpv: int = 0
+    dates_stock_entrepot: list[str] = field(default_factory=list)
+
+    def en_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _q(chemin: Path | str) -> str:
+    return "'" + str(chemin).replace("'", "''") + "'"
+
+
+def _date(texte: str | None, *, defaut: Path | None = None) -> str:
+    if texte is None:
+        if defaut is None:
+            return dt.date.today().isoformat()
+        return dt.date.fromtimestamp(Path(defaut).stat().st_mtime).isoformat()
+    try:
+        return dt.date.fromisoformat(texte).isoformat()
+    except ValueError:
+        raise ErreurUtilisateur(
+            f"Date de stock invalide : « {texte} ».",
+            champ="--date-stock",
+            correctif="donner la date du stock SIRENE au format AAAA-MM-JJ, par exemple 2025-01-01.",
+        ) from None
+
+
+@contextlib.contextmanager
+def _verrou(dossier: Path) -> Iterator[None]:
+    """One build at a time per warehouse; stale temporary files of killed builds are removed."""
+    dossier.mkdir(parents=True, exist_ok=True)
+    with open(dossier / ".construction.verrou", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ErreurUtilisateur(
+                f"Une construction de l'entrepôt est déjà en cours dans {dossier}.",
+                correctif="attendre la fin de l'autre « essq construire » puis relancer.",
+            ) from None
+        for reste in dossier.glob(".essq.duckdb.*"):  # left by a killed build: we hold the lock
+            if reste.is_dir():
+                shutil.rmtree(reste, ignore_errors=True)
+            else:
+                reste.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _colonnes_parquet(con: duckdb.DuckDBPyConnection, chemin: Path) -> list[str]:
+    try:
+        lignes = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(chemin)})").fetchall()
+    except duckdb.Error as exc:
+        raise ErreurUtilisateur(
+            f"Le fichier qualifié {chemin} est illisible : {str(exc).splitlines()[0]}",
+            fichier=str(chemin),
+            correctif="relancer la qualification (« essq sirene qualifier ») ou « essq construire » "
+            "avec les fichiers SIRENE d'origine.",
+        ) from None
+    return [r[0] for r in lignes]
+
+
+def verifier_qualifie(
+    con: duckdb.DuckDBPyConnection, chemin: Path, millesimes: Sequence[str]
+) -> None:
+    """The qualified table must follow the agreed schema for every imported QPV millésime."""
+    colonnes = set(_colonnes_parquet(con, chemin))
+    attendues = list(COLONNES_REQUISES)
+    for m in millesimes:
+        attendues.extend(colonnes_millesime(m))
+    manquantes = [c for c in attendues if c not in colonnes]
+    if manquantes:
+        raise ErreurUtilisateur(
+            "Le fichier qualifié ne suit pas le schéma attendu par l'observatoire "
+            f"(colonnes manquantes : {', '.join(manquantes)}).",
+            fichier=str(chemin),
+            correctif="requalifier le stock avec la version installée : « essq construire "
+            "--etablissements … --unites-legales … » (les millésimes QPV importés doivent "
+            "être ceux utilisés pour la qualification).",
+        )
+
+
+def _sql_fin(millesimes: Sequence[str]) -> str:
+    qpv_cols = ", ".join(f'q."qpv_{m}" AS qpv_{m}' for m in millesimes)
+    vecu = ", ".join(
+        f"""count(*) FILTER (WHERE q.ess AND q."qpv_{m}" IS NULL AND q."distance_qpv_{m}_m" <= 300) AS etablissements_ess_300m_{m},
+        count(*) FILTER (WHERE q.ess AND q."qpv_{m}" IS NULL AND q."distance_qpv_{m}_m" <= 1000) AS etablissements_ess_1km_{m}"""
+        for m in millesimes
+    )
+    return f"""
+CREATE OR REPLACE TEMP TABLE fin AS
+SELECT m.commune, m.epci, coalesce(m.departement, q.departement::VARCHAR) AS departement, m.region,
+    {qpv_cols},
+    count(*) FILTER (WHERE q.ess) AS etablissements_ess,
+    count(*) FILTER (WHERE q.ess AND q.employeur) AS etablissements_ess_employeurs,
+    coalesce(sum(q.effectif_bas) FILTER (WHERE q.ess), 0) AS effectif_ess_bas,
+    coalesce(sum(q.effectif_central) FILTER (WHERE q.ess), 0) AS effectif_ess_central,
+    coalesce(sum(q.effectif_haut) FILTER (WHERE q.ess), 0) AS effectif_ess_haut,
+    count(*) AS etablissements_actifs,
+    count(*) FILTER (WHERE q.employeur) AS etablissements_employeurs,
+    coalesce(sum(q.effectif_central), 0) AS effectif_total,
+    coalesce(sum(q.effectif_bas), 0) AS effectif_total_bas,
+    coalesce(sum(q.effectif_haut), 0) AS effectif_total_haut,
+    coalesce(sum(q.effectif_central) FILTER (WHERE NOT coalesce(q.secteur_public, false)), 0) AS effectif_prive,
+    coalesce(sum(q.effectif_central) FILTER (WHERE substr(q.naf, 1, 2) IN ('87', '88')), 0) AS effectif_action_sociale,
+    coalesce(sum(q.effectif_central) FILTER (WHERE q.ess AND substr(q.naf, 1, 2) IN ('87', '88')), 0) AS effectif_ess_action_sociale,
+    count(*) FILTER (WHERE q.ess AND (q.lon IS NULL OR q.lat IS NULL)) AS etablissements_ess_sans_position,
+    {vecu}
+FROM qualifie q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
+WHERE q.etat = 'A'
+GROUP BY ALL
+"""
+
+
+def _sql_fin_repartitions(millesimes: Sequence[str]) -> str:
+    geo = "commune, epci, departement, region, " + ", ".join(f"qpv_{m}" for m in millesimes)
+    qpv_cols = ", ".join(f'q."qpv_{m}" AS qpv_{m}' for m in millesimes)
+    ensembles = ", ".join(f"({geo}, {d})" for d in ("famille", "secteur", "taille", "creation"))
+    return f"""
+CREATE OR REPLACE TEMP TABLE fin_rep AS
+WITH base AS (
+    SELECT m.commune, m.epci, coalesce(m.departement, q.departement::VARCHAR) AS departement, m.region,
+        {qpv_cols}, q.ess, q.employeur, q.effectif_bas, q.effectif_central, q.effectif_haut,
+        coalesce(q.famille_ess::VARCHAR, 'inconnue') AS famille,
+        coalesce(q.secteur_ess::VARCHAR, 'non_classe') AS secteur,
+        CASE WHEN q.tranche_effectif IN ('NN', '00') THEN 'sans_salarie'
+             WHEN q.tranche_effectif IN ('01', '02', '03') THEN '1_9'
+             WHEN q.tranche_effectif IN ('11', '12') THEN '10_49'
+             WHEN q.tranche_effectif IN ('21', '22', '31') THEN '50_249'
+             WHEN q.tranche_effectif IN ('32', '41', '42', '51', '52', '53') THEN '250_plus'
+             ELSE 'inconnue' END AS taille,
+        CASE WHEN q.date_creation IS NULL THEN 'inconnue'
+             WHEN year(q.date_creation) < 1980 THEN 'avant_1980'
+             WHEN year(q.date_creation) < 2000 THEN '1980_1999'
+             WHEN year(q.date_creation) < 2010 THEN '2000_2009'
+             WHEN year(q.date_creation) < 2020 THEN '2010_2019'
+             ELSE 'depuis_2020' END AS creation
+    FROM qualifie q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
+    WHERE q.etat = 'A'
+)
+SELECT {geo},
+    CASE WHEN GROUPING(famille) = 0 THEN 'famille' WHEN GROUPING(secteur) = 0 THEN 'secteur'
+         WHEN GROUPING(taille) = 0 THEN 'taille' ELSE 'creation' END AS dimension,
+    coalesce(famille, secteur, taille, creation) AS modalite,
+    count(*) FILTER (WHERE ess) AS etablissements_ess,
+    count(*) FILTER (WHERE ess AND employeur) AS etablissements_ess_employeurs,
+    coalesce(sum(effectif_bas) FILTER (WHERE ess), 0) AS effectif_ess_bas,
+    coalesce(sum(effectif_central) FILTER (WHERE ess), 0) AS effectif_ess_central,
+    coalesce(sum(effectif_haut) FILTER (WHERE ess), 0) AS effectif_ess_haut,
+    count(*) AS etablissements_actifs,
+    coalesce(sum(effectif_central), 0) AS effectif_total
+FROM base
+GROUP BY GROUPING SETS ({ensembles})
+"""
+
+
+MESURES_FIN = [m for m in MESURES if m not in ("etablissements_ess_300m", "etablissements_ess_1km")]
+MESURES_REP = [
+    "etablissements_ess",
+    "etablissements_ess_employeurs",
+    "effectif_ess_bas",
+    "effectif_ess_central",
+    "effectif_ess_haut",
+    "etablissements_actifs",
+    "effectif_total",
+]
+NIVEAUX_GEO = {
+    "commune": "commune",
+    "epci": "epci",
+    "departement": "departement",
+    "region": "region",
+    "france": "'FR'",
+}
+
+
+def _sql_agreger(source: str, mesures: Sequence[str], m: str, extra: str = "") -> str:
+    """UNION ALL of every (level, perimeter) aggregate of ``source`` for millésime ``m``."""
+    sommes = ", ".join(f"sum({x}) AS {x}" for x in mesures)
+    parties = []
+    for niveau, col in NIVEAUX_GEO.items():
+        filtre = f"WHERE {col} IS NOT NULL" if niveau != "france" else ""
+        parties.append(
+            f"SELECT '{niveau}' AS niveau, {col} AS code, 'ensemble' AS perimetre{extra}, {sommes} "
+            f"FROM {source} {filtre} GROUP BY ALL"
+        )
+        parties.append(
+            f"SELECT '{niveau}' AS niveau, {col} AS code, "
+            f"CASE WHEN qpv_{m} IS NULL THEN 'hors_qpv' ELSE 'en_qpv' END AS perimetre{extra}, {sommes} "
+            f"FROM {source} {filtre} GROUP BY ALL"
+        )
+    parties.append(
+        f"SELECT 'qpv' AS niveau, qpv_{m} AS code, 'ensemble' AS perimetre{extra}, {sommes} "
+        f"FROM {source} WHERE qpv_{m} IS NOT NULL GROUP BY ALL"
+    )
+    return "\nUNION ALL\n".join(parties)
+
+
+def _creer_schema(con: duckdb.DuckDBPyConnection) -> None:
+    mesures = ",\n    ".join(
+        f"{m} {'DOUBLE' if m.startswith('effectif') else 'BIGINT'} NOT NULL" for m in MESURES
+    )
+    rep = ",\n    ".join(
+        f"{m} {'DOUBLE' if m.startswith('effectif') else 'BIGINT'} NOT NULL" for m in MESURES_REP
+    )
+    con.execute(
+        f"""
+CREATE TABLE IF NOT EXISTS meta (cle VARCHAR PRIMARY KEY, valeur VARCHAR);
+CREATE TABLE IF NOT EXISTS provenance (
+    date_stock DATE, construit_le TIMESTAMP, version_code VARCHAR, commande VARCHAR,
+    fichiers VARCHAR, millesimes_qpv VARCHAR, territoires VARCHAR, duree_secondes DOUBLE,
+    lignes_qualifiees BIGINT, etablissements_actifs BIGINT, etablissements_ess_actifs BIGINT,
+    incoherences_commune_qpv BIGINT);
+CREATE TABLE IF NOT EXISTS territoires (
+    niveau VARCHAR, code VARCHAR, libelle VARCHAR, millesime VARCHAR,
+    epci VARCHAR, departement VARCHAR, region VARCHAR);
+CREATE TABLE IF NOT EXISTS contours_qpv (millesime VARCHAR, code VARCHAR, geometrie BLOB);
+CREATE TABLE IF NOT EXISTS indicateurs (
+    date_stock DATE NOT NULL, millesime VARCHAR NOT NULL, niveau VARCHAR NOT NULL,
+    code VARCHAR NOT NULL, perimetre VARCHAR NOT NULL,
+    {mesures});
+CREATE TABLE IF NOT EXISTS repartitions (
+    date_stock DATE NOT NULL, millesime VARCHAR NOT NULL, niveau VARCHAR NOT NULL,
+    code VARCHAR NOT NULL, perimetre VARCHAR NOT NULL, dimension VARCHAR NOT NULL,
+    modalite VARCHAR NOT NULL,
+    {rep});
+CREATE TABLE IF NOT EXISTS etablissements_ess (
+    date_stock DATE NOT NULL, siret VARCHAR NOT NULL, siren VARCHAR, etat VARCHAR,
+    date_creation DATE, denomination VARCHAR, enseigne VARCHAR, categorie_juridique VARCHAR,
+    famille_ess VARCHAR, secteur_ess VARCHAR, naf VARCHAR, tranche_effectif VARCHAR,
+    effectif_bas DOUBLE, effectif_central DOUBLE, effectif_haut DOUBLE, employeur BOOLEAN,
+    commune VARCHAR, epci VARCHAR, departement VARCHAR, region VARCHAR,
+    lon DOUBLE, lat DOUBLE, statut_position VARCHAR);
+"""
+    )
+    version = con.execute("SELECT valeur FROM meta WHERE cle = 'version_schema'").fetchone()
+    if version is None:
+        con.execute("INSERT INTO meta VALUES ('version_schema', ?)", [str(VERSION_SCHEMA_ENTREPOT)])
+    elif version[0] != str(VERSION_SCHEMA_ENTREPOT):
+        raise ErreurUtilisateur(
+            f"L'entrepôt existant a le schéma v{version[0]}, cette version d'essq écrit le schéma "
+            f"v{VERSION_SCHEMA_ENTREPOT}.",
+            correctif="supprimer le dossier entrepot/ de ESSQ_HOME puis reconstruire chaque date de "
+            "stock avec « essq construire ».",
+        )
+
+
+def construire_depuis_qualifie(
+    qualifie: Path | str,
+    *,
+    date_stock: str | None = None,
+    home: Path | str | None = None,
+    fichiers_source: Sequence[Path | str] = (),
+    commande: str | None = None,
+    duree_qualification: float = 0.0,
+    afficher: bool = True,
+) -> RapportConstruction:
+    """Aggregate a qualified establishments Parquet (essq.sirene schema) into the warehouse.
+
+    The rows of ``date_stock`` already in the warehouse are replaced; other dates are kept.
+    """
+    debut = time.perf_counter()
+    qualifie = Path(qualifie)
+    date = _date(date_stock, defaut=qualifie)
+    if not qualifie.is_file():
+        raise ErreurUtilisateur(
+            f"Fichier qualifié introuvable : {qualifie}.",
+            fichier=str(qualifie),
+            correctif="vérifier le chemin.",
+        )
+    lieux = emplacements(home)
+    dossier_terr = dossier_territoires(home)
+    destination = lieux.entrepot
+    with _verrou(destination.parent):
+        fd, nom_tmp = tempfile.mkstemp(
+            prefix=".essq.duckdb.", suffix=".partiel", dir=destination.parent
+        )
+        os.close(fd)
+        tmp = Path(nom_tmp)
+        tmp.unlink()
+        try:
+            if destination.exists():
+                shutil.copyfile(destination, tmp)
+            rapport = _construire_dans(
+                tmp,
+                qualifie,
+                date=date,
+                dossier_terr=dossier_terr,
+                fichiers_source=fichiers_source,
+                commande=commande,
+                duree_qualification=duree_qualification,
+                debut=debut,
+                afficher=afficher,
+            )
+            os.replace(tmp, destination)
+        finally:
+            for reste in (tmp, tmp.with_name(tmp.name + ".wal")):
+                reste.unlink(missing_ok=True)
+    rapport.entrepot = str(destination)
+    return rapport
+
+
+def _construire_dans(
+    chemin: Path,
+    qualifie: Path,
+    *,
+    date: str,
+    dossier_terr: Path,
+    fichiers_source: Sequence[Path | str],
+    commande: str | None,
+    duree_qualification: float,
+    debut: float,
+    afficher: bool,
+) -> RapportConstruction:
+    con = duckdb.connect(str(chemin))
+    try:
+        con.execute(f"SET memory_limit = '{MEMOIRE_DUCKDB}'")
+        con.execute(f"SET temp_directory = {_q(str(chemin) + '.tmp')}")
+        con.execute("SET preserve_insertion_order = false")
+        etapes = [
+            "Lecture des territoires",
+            "Agrégation des établissements actifs",
+            "Répartitions (familles, secteurs, tailles, créations)",
+            "Indicateurs par territoire et périmètre",
+            "Établissements ESS et provenance",
+        ]
+        with progression(transitoire=not afficher) as barre:
+            tache = barre.add_task(etapes[0], total=len(etapes))
+
+            def etape(i: int) -> None:
+                barre.update(tache, description=etapes[i], completed=i)
+
+            _creer_schema(con)
+            con.execute(sql_territoires(dossier_terr))
+            millesimes = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT millesime FROM ref_territoires WHERE niveau = 'qpv' ORDER BY 1"
+                ).fetchall()
+            ]
+            if not millesimes:
+                raise ErreurUtilisateur(
+                    f"Aucun QPV dans les territoires importés ({dossier_terr}).",
+                    correctif="réimporter les QPV avec « essq territoires importer-… » puis relancer.",
+                )
+            verifier_qualifie(con, qualifie, millesimes)
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW qualifie AS SELECT * FROM read_parquet({_q(qualifie)})"
+            )
+            lignes, actifs, ess_actifs = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE etat = 'A'), "
+                "count(*) FILTER (WHERE etat = 'A' AND ess) FROM qualifie"
+            ).fetchone() or (0, 0, 0)
+            if actifs == 0:
+                raise ErreurUtilisateur(
+                    f"Le stock SIRENE est vide : {lignes} ligne(s) qualifiée(s), aucun établissement actif.",
+                    fichier=str(fichiers_source[0] if fichiers_source else qualifie),
+                    correctif="vérifier que le fichier est bien le stock des établissements "
+                    "(StockEtablissement) complet et décompressé, puis relancer « essq construire ».",
+                )
+            con.execute("DELETE FROM indicateurs WHERE date_stock = ?", [date])
+            con.execute("DELETE FROM repartitions WHERE date_stock = ?", [date])
+            con.execute("DELETE FROM etablissements_ess WHERE date_stock = ?", [date])
+            con.execute("DELETE FROM provenance WHERE date_stock = ?", [date])
+
+            etape(1)
+            con.execute(_sql_fin(millesimes))
+            incoherences = 0
+            for m in millesimes:
+                incoherences += (
+                    con.execute(
+                        f"""SELECT coalesce(sum(f.etablissements_actifs), 0) FROM fin f
+                        JOIN ref_territoires t ON t.niveau = 'qpv' AND t.millesime = '{m}' AND t.code = f.qpv_{m}
+                        WHERE f.departement IS DISTINCT FROM t.departement"""
+                    ).fetchone()
+                    or (0,)
+                )[0]
+            etape(2)
+            con.execute(_sql_fin_repartitions(millesimes))
+            etape(3)
+            mesures_cols = ", ".join(MESURES)
+            for m in millesimes:
+                fin_m = ", ".join(MESURES_FIN) + (
+                    f", etablissements_ess_300m_{m} AS etablissements_ess_300m"
+                    f", etablissements_ess_1km_{m} AS etablissements_ess_1km"
+                )
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW fin_m AS SELECT commune, epci, departement, region, qpv_{m}, {fin_m} FROM fin"
+                )
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE agg AS {_sql_agreger('fin_m', list(MESURES), m)}"
+                )
+                # Quartier vécu of a QPV: establishments outside any QPV whose nearest QPV it is.
+                con.execute(
+                    f"""UPDATE agg SET etablissements_ess_300m = v.n300, etablissements_ess_1km = v.n1000
+                    FROM (SELECT "qpv_proche_{m}" AS code,
+                                 count(*) FILTER (WHERE "distance_qpv_{m}_m" <= 300) AS n300,
+                                 count(*) AS n1000
+                          FROM qualifie WHERE etat = 'A' AND ess AND "qpv_{m}" IS NULL
+                               AND "distance_qpv_{m}_m" <= 1000 AND "qpv_proche_{m}" IS NOT NULL
+                          GROUP BY 1) v
+                    WHERE agg.niveau = 'qpv' AND agg.code = v.code"""
+                )
+                zeros = ", ".join(f"coalesce(a.{x}, 0) AS {x}" for x in MESURES)
+                con.execute(
+                    f"""INSERT INTO indicateurs (date_stock, millesime, niveau, code, perimetre, {mesures_cols})
+                    WITH cles AS (
+                        SELECT t.niveau, t.code, p.perimetre
+                        FROM (SELECT niveau, code FROM ref_territoires
+                              WHERE millesime IS NULL OR millesime = '{m}') t
+                        JOIN (VALUES ('ensemble'), ('en_qpv'), ('hors_qpv')) p(perimetre)
+                          ON t.niveau <> 'qpv' OR p.perimetre = 'ensemble'
+                        UNION
+                        SELECT niveau, code, perimetre FROM agg
+                    )
+                    SELECT DATE '{date}', '{m}', c.niveau, c.code, c.perimetre, {zeros}
+                    FROM cles c LEFT JOIN agg a USING (niveau, code, perimetre)"""
+                )
+                rep = ", ".join(MESURES_REP)
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW rep_m AS SELECT commune, epci, departement, region, qpv_{m}, dimension, modalite, {rep} FROM fin_rep"
+                )
+                con.execute(
+                    f"""INSERT INTO repartitions (date_stock, millesime, niveau, code, perimetre, dimension, modalite, {rep})
+                    SELECT DATE '{date}', '{m}', * FROM ({_sql_agreger("rep_m", MESURES_REP, m, extra=", dimension, modalite")})"""
+                )
+            etape(4)
+            _ecrire_etablissements(con, date, millesimes)
+            con.execute("DELETE FROM territoires")
+            con.execute("INSERT INTO territoires SELECT * FROM ref_territoires")
+            con.execute("DELETE FROM contours_qpv")
+            con.execute("INSERT INTO contours_qpv SELECT * FROM ref_contours")
+            # Keep the serving tables sorted by territory: point look-ups then skip row groups.
+            for table in ("indicateurs", "repartitions"):
+                con.execute(
+                    f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY niveau, code, date_stock"
+                )
+            fichiers = [
+                {
+                    "chemin": str(Path(f).resolve()),
+                    "sha256": sha256(f),
+                    "octets": Path(f).stat().st_size,
+                }
+                for f in fichiers_source
+            ]
+            duree = time.perf_counter() - debut + duree_qualification
+            con.execute(
+                "INSERT INTO provenance VALUES (?, current_timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    date,
+                    __version__,
+                    commande or " ".join(["essq", *sys.argv[1:]]),
+                    json.dumps(fichiers, ensure_ascii=False),
+                    json.dumps(millesimes),
+                    json.dumps(
+                        manifeste_territoires(dossier_terr), ensure_ascii=False, default=str
+                    ),
+                    duree,
+                    lignes,
+                    actifs,
+                    ess_actifs,
+                    incoherences,
+                ],
+            )
+            dates = [
+                str(r[0])
+                for r in con.execute(
+                    "SELECT DISTINCT date_stock FROM indicateurs ORDER BY 1"
+                ).fetchall()
+            ]
+            con.execute("CHECKPOINT")
+            barre.update(tache, completed=len(etapes), description="Entrepôt construit")
+    finally:
+        con.close()
+        shutil.rmtree(str(chemin) + ".tmp", ignore_errors=True)
+    return RapportConstruction(
+        entrepot=str(chemin),
+        date_stock=date,
+        millesimes_qpv=list(millesimes),
+        lignes_qualifiees=int(lignes),
+        etablissements_actifs=int(actifs),
+        etablissements_ess_actifs=int(ess_actifs),
+        duree_secondes=round(time.perf_counter() - debut + duree_qualification, 3),
+        duree_qualification_secondes=round(duree_qualification, 3),
+        incoherences_commune_qpv=int(incoherences),
+        dates_stock_entrepot=dates,
+    )
+
+
+def _ecrire_etablissements(
+    con: duckdb.DuckDBPyConnection, date: str, millesimes: Sequence[str]
+) -> None:
+    """ESS establishments (active and closed) of this stock, for evolutions and listings.
+
+    Masked fields never enter the warehouse: names and coordinates of establishments with
+    statut_diffusion = 'P' are dropped here whatever the qualified file holds."""
+    existantes = {r[0] for r in con.execute("DESCRIBE etablissements_ess").fetchall()}
+    for m in millesimes:
+        for col, typ in ((f"qpv_{m}", "VARCHAR"), (f"distance_qpv_{m}_m", "DOUBLE")):
+            if col not in existantes:
+                con.execute(f"ALTER TABLE etablissements_ess ADD COLUMN {col} {typ}")
+    cols_m = ", ".join(f'q."qpv_{m}", q."distance_qpv_{m}_m"' for m in millesimes)
+    noms_m = ", ".join(f"qpv_{m}, distance_qpv_{m}_m" for m in millesimes)
+    con.execute(
+        f"""INSERT INTO etablissements_ess (date_stock, siret, siren, etat, date_creation, denomination,
+            enseigne, categorie_juridique, famille_ess, secteur_ess, naf, tranche_effectif,
+            effectif_bas, effectif_central, effectif_haut, employeur, commune, epci, departement,
+            region, lon, lat, statut_position, {noms_m})
+        SELECT DATE '{date}', q.siret::VARCHAR, q.siren::VARCHAR, q.etat, q.date_creation,
+            CASE WHEN q.statut_diffusion = 'O' THEN q.denomination END,
+            CASE WHEN q.statut_diffusion = 'O' THEN q.enseigne END,
+            q.categorie_juridique::VARCHAR, q.famille_ess, q.secteur_ess, q.naf, q.tranche_effectif,
+            q.effectif_bas, q.effectif_central, q.effectif_haut, q.employeur,
+            m.commune, m.epci, coalesce(m.departement, q.departement::VARCHAR), m.region,
+            CASE WHEN q.statut_diffusion = 'O' THEN q.lon END,
+            CASE WHEN q.statut_diffusion = 'O' THEN q.lat END,
+            q.statut_position, {cols_m}
+        FROM qualifie q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
+        WHERE q.ess"""
+    )
+
+
+def construire(
+    etablissements: Path | str,
+    unites_legales: Path | str,
+    *,
+    date_stock: str | None = None,
+    home: Path | str | None = None,
+    commande: str | None = None,
+    afficher: bool = True,
+) -> RapportConstruction:
+    """``essq construire``: qualify the SIRENE stock (essq.sirene) then build the warehouse.
+
+    The qualified table is written to a temporary folder next to the warehouse and removed
+    afterwards; the warehouse is swapped in only if every step succeeds.
+    """
+    etablissements, unites_legales = Path(etablissements), Path(unites_legales)
+    for nom, f in (("--etablissements", etablissements), ("--unites-legales", unites_legales)):
+        if not f.is_file():
+            raise ErreurUtilisateur(
+                f"Fichier introuvable : {f}.",
+                champ=nom,
+                fichier=str(f),
+                correctif="donner le chemin du fichier du stock SIRENE (CSV ou Parquet), "
+                "par exemple StockEtablissement_utf8.csv et StockUniteLegale_utf8.csv.",
+            )
+    date = _date(date_stock, defaut=etablissements)
+    dossier_territoires(home)  # fail early, before the long qualification
+    lieux = emplacements(home)
+    lieux.entrepot.parent.mkdir(parents=True, exist_ok=True)
+    from essq.sirene import qualifier  # type: ignore[attr-defined]
+
+    with tempfile.TemporaryDirectory(prefix=".qualification.", dir=lieux.entrepot.parent) as tmp:
+        sortie = Path(tmp) / "etablissements_qualifies.parquet"
+        debut = time.perf_counter()
+        qualifier(unites_legales, etablissements, sortie, home=lieux.home)
+        duree_q = time.perf_counter() - debut
+        return construire_depuis_qualifie(
+            sortie,
+            date_stock=date,
+            home=lieux.home,
+            fichiers_source=[etablissements, unites_legales],
+            commande=commande,
+            duree_qualification=duree_q,
+            afficher=afficher,
+        )

@@ -1,0 +1,558 @@
+"""Serve the built warehouse: indicators, territories, establishments, evolutions.
+
+Opened read-only by default, so several processes (CLI, API, web) can read the same file; a
+build swaps a new file in with ``os.replace`` and readers keep the one they opened.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from essq.config import emplacements
+from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
+from essq.observatoire.schema import LICENCE, MESURES, NIVEAUX
+
+COMPARAISONS_QPV = ("epci", "region", "france")
+DIMENSIONS_JSON = {
+    "famille": "par_famille",
+    "secteur": "par_secteur",
+    "taille": "par_taille",
+    "creation": "par_creation",
+}
+
+
+def _part(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def lire_territoire(texte: str) -> tuple[str, str]:
+    """'qpv:QN09301M' → ('qpv', 'QN09301M'); 'france' → ('france', 'FR')."""
+    texte = texte.strip()
+    if texte.lower() in ("france", "france:fr", "fr"):
+        return "france", "FR"
+    niveau, _, code = texte.partition(":")
+    niveau = niveau.lower().strip()
+    code = code.strip()
+    if niveau not in NIVEAUX or not code:
+        raise ErreurUtilisateur(
+            f"Territoire non reconnu : « {texte} ».",
+            champ="TERRITOIRE",
+            correctif="écrire TYPE:CODE avec TYPE parmi qpv, commune, epci, departement, region "
+            "(par exemple qpv:QN09301M, commune:93066, epci:200054781, departement:93, region:11) "
+            "ou « france ».",
+        )
+    return niveau, code.upper() if niveau == "qpv" else code
+
+
+def sources(
+    date_stock: str, millesime: str, provenance: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The Licence Ouverte attribution of every source behind a figure."""
+    terr = (provenance or {}).get("territoires") or {}
+    return [
+        {
+            "producteur": "INSEE",
+            "jeu": "Base SIRENE des entreprises et de leurs établissements (stock)",
+            "date": date_stock,
+            "licence": LICENCE,
+            "attribution": f"INSEE, base SIRENE, stock au {date_stock}",
+        },
+        {
+            "producteur": "ANCT",
+            "jeu": "Quartiers prioritaires de la politique de la ville (contours)",
+            "millesime": millesime,
+            "licence": LICENCE,
+            "attribution": f"ANCT, quartiers prioritaires de la politique de la ville, millésime {millesime}",
+        },
+        {
+            "producteur": "INSEE",
+            "jeu": "Code officiel géographique (communes, EPCI, départements, régions)",
+            "date": terr.get("date") if isinstance(terr, dict) else None,
+            "licence": LICENCE,
+            "attribution": "INSEE, code officiel géographique ; DGCL, composition des EPCI",
+        },
+    ]
+
+
+def attribution_texte(date_stock: str, millesime: str) -> str:
+    return (
+        f"Sources : INSEE, base SIRENE (stock au {date_stock}) ; ANCT, quartiers prioritaires de la "
+        f"politique de la ville (millésime {millesime}) ; INSEE, code officiel géographique. "
+        f"{LICENCE}. Traitement : ESS Quartiers (essq)."
+    )
+
+
+class Entrepot:
+    """A connection to the warehouse ``$ESSQ_HOME/entrepot/essq.duckdb``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, chemin: Path) -> None:
+        self.con = con
+        self.chemin = chemin
+
+    @classmethod
+    def ouvrir(cls, home: Path | str | None = None, lecture_seule: bool = True) -> Entrepot:
+        chemin = emplacements(home).entrepot
+        if not chemin.is_file():
+            raise DonneesAbsentes(
+                f"Aucun entrepôt construit dans {chemin.parent}.",
+                correctif="construire l'entrepôt : « essq construire --etablissements "
+                "StockEtablissement.csv --unites-legales StockUniteLegale.csv --date-stock AAAA-MM-JJ » "
+                "(avec le même --home).",
+            )
+        con = duckdb.connect(str(chemin), read_only=lecture_seule)
+        return cls(con, chemin)
+
+    def fermer(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Entrepot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fermer()
+
+    # --- catalogue ---------------------------------------------------------------------------
+    def dates_stock(self) -> list[str]:
+        return [
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT DISTINCT date_stock FROM indicateurs ORDER BY 1"
+            ).fetchall()
+        ]
+
+    def millesimes(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT millesime FROM indicateurs ORDER BY 1"
+            ).fetchall()
+        ]
+
+    def _date(self, date_stock: str | None) -> str:
+        dates = self.dates_stock()
+        if not dates:
+            raise DonneesAbsentes(
+                "L'entrepôt ne contient aucune date de stock.",
+                correctif="lancer « essq construire » avec un stock SIRENE.",
+            )
+        if date_stock is None:
+            return dates[-1]
+        if date_stock not in dates:
+            raise ErreurUtilisateur(
+                f"Date de stock absente de l'entrepôt : {date_stock}.",
+                champ="--date-stock",
+                correctif=f"choisir parmi : {', '.join(dates)} (ou construire cette date avec « essq construire »).",
+            )
+        return date_stock
+
+    def provenance(self, date_stock: str | None = None) -> dict[str, Any]:
+        date = self._date(date_stock)
+        cur = self.con.execute(
+            "SELECT * FROM provenance WHERE date_stock = ? ORDER BY construit_le DESC LIMIT 1",
+            [date],
+        )
+        noms = [d[0] for d in cur.description]
+        ligne = cur.fetchone()
+        if ligne is None:
+            return {}
+        res = dict(zip(noms, ligne, strict=True))
+        for cle in ("fichiers", "millesimes_qpv", "territoires"):
+            res[cle] = json.loads(res[cle]) if res[cle] else None
+        res["date_stock"] = str(res["date_stock"])
+        res["construit_le"] = res["construit_le"].isoformat(timespec="seconds")
+        return res
+
+    def territoires(
+        self, niveau: str | None = None, millesime: str | None = None
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT niveau, code, libelle, millesime, epci, departement, region FROM territoires WHERE 1=1"
+        params: list[Any] = []
+        if niveau:
+            sql += " AND niveau = ?"
+            params.append(niveau)
+        if millesime:
+            sql += " AND (millesime IS NULL OR millesime = ?)"
+            params.append(millesime)
+        cur = self.con.execute(sql + " ORDER BY niveau, code", params)
+        noms = [d[0] for d in cur.description]
+        return [dict(zip(noms, r, strict=True)) for r in cur.fetchall()]
+
+    def territoire(self, territoire: str, millesime: str = "2024") -> dict[str, Any]:
+        """Resolve 'TYPE:CODE' to its reference row (a QPV's own millésime wins)."""
+        niveau, code = lire_territoire(territoire)
+        lignes = self.con.execute(
+            "SELECT niveau, code, libelle, millesime, epci, departement, region FROM territoires "
+            "WHERE niveau = ? AND code = ? ORDER BY millesime = ? DESC",
+            [niveau, code, millesime],
+        ).fetchall()
+        if not lignes:
+            raise ErreurUtilisateur(
+                f"Territoire inconnu de l'entrepôt : {niveau}:{code}.",
+                champ="TERRITOIRE",
+                correctif="vérifier le code (COG en vigueur pour les communes, SIREN pour les EPCI, "
+                "code QPV QN… pour 2024 ou QP… pour 2015) ; « essq qpv chercher » aide à le trouver.",
+            )
+        n, c, lib, mil, epci, dep, reg = lignes[0]
+        return {
+            "type": n,
+            "code": c,
+            "libelle": lib,
+            "millesime": mil,
+            "epci": epci,
+            "departement": dep,
+            "region": reg,
+        }
+
+    # --- indicators ------------------------------------------------------------------------------
+    def _mesures(
+        self, date: str, millesime: str, niveau: str, code: str
+    ) -> dict[str, dict[str, Any]]:
+        cur = self.con.execute(
+            f"SELECT perimetre, {', '.join(MESURES)} FROM indicateurs "
+            "WHERE niveau = ? AND code = ? AND date_stock = ? AND millesime = ?",
+            [niveau, code, date, millesime],
+        )
+        res: dict[str, dict[str, Any]] = {}
+        for ligne in cur.fetchall():
+            res[ligne[0]] = dict(zip(MESURES, ligne[1:], strict=True))
+        return res
+
+    def _repartitions(
+        self, date: str, millesime: str, niveau: str, code: str
+    ) -> dict[str, list[tuple]]:
+        cur = self.con.execute(
+            "SELECT perimetre, dimension, modalite, etablissements_ess, etablissements_ess_employeurs, "
+            "effectif_ess_bas, effectif_ess_central, effectif_ess_haut, etablissements_actifs, effectif_total "
+            "FROM repartitions WHERE niveau = ? AND code = ? AND date_stock = ? AND millesime = ? "
+            "ORDER BY dimension, modalite",
+            [niveau, code, date, millesime],
+        )
+        res: dict[str, list[tuple]] = {}
+        for ligne in cur.fetchall():
+            res.setdefault(ligne[0], []).append(ligne[1:])
+        return res
+
+    @staticmethod
+    def _perimetre(m: dict[str, Any], reps: list[tuple] | None) -> dict[str, Any]:
+        def entier(x: Any) -> int | float:
+            return int(x) if float(x).is_integer() else round(float(x), 1)
+
+        obj: dict[str, Any] = {
+            "etablissements_ess": int(m["etablissements_ess"]),
+            "etablissements_ess_employeurs": int(m["etablissements_ess_employeurs"]),
+            "effectif_ess": {
+                "bas": entier(m["effectif_ess_bas"]),
+                "central": entier(m["effectif_ess_central"]),
+                "haut": entier(m["effectif_ess_haut"]),
+            },
+            "etablissements_actifs": int(m["etablissements_actifs"]),
+            "etablissements_employeurs": int(m["etablissements_employeurs"]),
+            "effectif_total": entier(m["effectif_total"]),
+            "effectif_total_fourchette": {
+                "bas": entier(m["effectif_total_bas"]),
+                "haut": entier(m["effectif_total_haut"]),
+            },
+            "effectif_prive": entier(m["effectif_prive"]),
+            "part_ess_emploi": _part(m["effectif_ess_central"], m["effectif_total"]),
+            "part_ess_emploi_prive": _part(m["effectif_ess_central"], m["effectif_prive"]),
+            "part_ess_employeurs": _part(
+                m["etablissements_ess_employeurs"], m["etablissements_employeurs"]
+            ),
+            "effectif_action_sociale": entier(m["effectif_action_sociale"]),
+            "effectif_ess_action_sociale": entier(m["effectif_ess_action_sociale"]),
+            "part_ess_emploi_action_sociale": _part(
+                m["effectif_ess_action_sociale"], m["effectif_action_sociale"]
+            ),
+            "etablissements_ess_300m": int(m["etablissements_ess_300m"]),
+            "etablissements_ess_1km": int(m["etablissements_ess_1km"]),
+            "etablissements_ess_sans_position": int(m["etablissements_ess_sans_position"]),
+        }
+        if reps is None:
+            return obj
+        for cle in DIMENSIONS_JSON.values():
+            obj[cle] = {}
+        for dim, modalite, n_ess, n_emp, e_bas, e_cen, e_haut, n_tous, e_tous in reps:
+            entree: dict[str, Any] = {
+                "etablissements_ess": int(n_ess),
+                "etablissements_ess_employeurs": int(n_emp),
+                "effectif_ess": {
+                    "bas": entier(e_bas),
+                    "central": entier(e_cen),
+                    "haut": entier(e_haut),
+                },
+                "part_etablissements_ess": _part(n_ess, m["etablissements_ess"]),
+                "part_effectif_ess": _part(e_cen, m["effectif_ess_central"]),
+            }
+            if dim == "secteur":
+                entree["etablissements_actifs"] = int(n_tous)
+                entree["effectif_total"] = entier(e_tous)
+                entree["part_ess_emploi"] = _part(e_cen, e_tous)
+            if dim != "secteur" and n_ess == 0:
+                continue  # classes filled only by non-ESS establishments
+            obj[DIMENSIONS_JSON[dim]][modalite] = entree
+        return obj
+
+    def indicateurs(
+        self, territoire: str, date_stock: str | None = None, millesime: str = "2024"
+    ) -> dict[str, Any]:
+        """The JSON of ``essq indicateurs``: every perimeter, and for a QPV its comparisons."""
+        date = self._date(date_stock)
+        terr = self.territoire(territoire, millesime)
+        if terr["type"] == "qpv":
+            millesime = terr["millesime"]
+        elif millesime not in self.millesimes():
+            raise ErreurUtilisateur(
+                f"Millésime QPV absent de l'entrepôt : {millesime}.",
+                champ="--millesime",
+                correctif=f"choisir parmi : {', '.join(self.millesimes())}.",
+            )
+        mesures = self._mesures(date, millesime, terr["type"], terr["code"])
+        reps = self._repartitions(date, millesime, terr["type"], terr["code"])
+        prov = self.provenance(date)
+        res: dict[str, Any] = {
+            "territoire": {
+                k: terr[k]
+                for k in ("type", "code", "libelle", "epci", "departement", "region")
+                if terr.get(k)
+            },
+            "millesime_qpv": millesime,
+            "date_stock": date,
+            "sources": sources(date, millesime, prov),
+            "methode": "Comptage des établissements actifs du stock SIRENE qualifiés ESS ; effectifs "
+            "estimés à partir des tranches d'effectif (borne basse, milieu, borne haute), non issus "
+            "de CLAP/Flores. Voir docs/indicateurs.md.",
+            "perimetres": [p for p in ("ensemble", "en_qpv", "hors_qpv") if p in mesures],
+        }
+        for perimetre in res["perimetres"]:
+            res[perimetre] = self._perimetre(mesures[perimetre], reps.get(perimetre, []))
+        if terr["type"] == "qpv":
+            comparaisons: dict[str, Any] = {}
+            for niveau in COMPARAISONS_QPV:
+                code = "FR" if niveau == "france" else terr.get(niveau)
+                if not code:
+                    continue
+                autre = self._mesures(date, millesime, niveau, code)
+                lib = self.con.execute(
+                    "SELECT libelle FROM territoires WHERE niveau = ? AND code = ? LIMIT 1",
+                    [niveau, code],
+                ).fetchone()
+                comparaisons[niveau] = {
+                    "territoire": {
+                        "type": niveau,
+                        "code": code,
+                        "libelle": lib[0] if lib else None,
+                    },
+                    **{p: self._perimetre(v, None) for p, v in autre.items()},
+                }
+            res["comparaisons"] = comparaisons
+        return res
+
+    # --- establishments and evolution --------------------------------------------------------------
+    def _filtre(
+        self, terr: dict[str, Any], millesime: str, alias: str = ""
+    ) -> tuple[str, list[Any]]:
+        a = f"{alias}." if alias else ""
+        if terr["type"] == "qpv":
+            return f"{a}qpv_{millesime} = ?", [terr["code"]]
+        if terr["type"] == "france":
+            return "TRUE", []
+        return f"{a}{terr['type']} = ?", [terr["code"]]
+
+    def etablissements(
+        self,
+        territoire: str,
+        date_stock: str | None = None,
+        millesime: str = "2024",
+        perimetre: str = "ensemble",
+        actifs: bool = True,
+        limite: int | None = 1000,
+    ) -> list[dict[str, Any]]:
+        """ESS establishments of a territory (names and positions only when diffusible)."""
+        date = self._date(date_stock)
+        terr = self.territoire(territoire, millesime)
+        if terr["type"] == "qpv":
+            millesime = terr["millesime"]
+        filtre, params = self._filtre(terr, millesime)
+        if perimetre == "en_qpv":
+            filtre += f" AND qpv_{millesime} IS NOT NULL"
+        elif perimetre == "hors_qpv":
+            filtre += f" AND qpv_{millesime} IS NULL"
+        if actifs:
+            filtre += " AND etat = 'A'"
+        sql = (
+            "SELECT siret, siren, etat, date_creation, denomination, enseigne, famille_ess, secteur_ess, naf, "
+            f"tranche_effectif, effectif_central, employeur, commune, lon, lat, qpv_{millesime} AS qpv, "
+            f"distance_qpv_{millesime}_m AS distance_qpv_m FROM etablissements_ess "
+            f"WHERE date_stock = ? AND {filtre} ORDER BY siret"
+        )
+        if limite:
+            sql += f" LIMIT {int(limite)}"
+        cur = self.con.execute(sql, [date, *params])
+        noms = [d[0] for d in cur.description]
+        lignes = [dict(zip(noms, r, strict=True)) for r in cur.fetchall()]
+        for ligne in lignes:
+            if ligne["date_creation"] is not None:
+                ligne["date_creation"] = ligne["date_creation"].isoformat()
+        return lignes
+
+    def evolution(
+        self,
+        territoire: str,
+        date_debut: str | None = None,
+        date_fin: str | None = None,
+        millesime: str = "2024",
+    ) -> dict[str, Any]:
+        """ESS establishments created, closed, moved in/out of QPV, jobs change between two stocks."""
+        dates = self.dates_stock()
+        if len(dates) < 2 and (date_debut is None or date_fin is None):
+            raise ErreurUtilisateur(
+                "L'entrepôt ne contient qu'une date de stock : pas d'évolution possible.",
+                correctif="construire un autre stock dans le même entrepôt : « essq construire "
+                "--etablissements … --unites-legales … --date-stock AAAA-MM-JJ ».",
+            )
+        fin = self._date(date_fin or dates[-1])
+        if date_debut is None:
+            i = dates.index(fin)
+            date_debut = dates[i - 1] if i > 0 else dates[0]
+        debut = self._date(date_debut)
+        if debut >= fin:
+            raise ErreurUtilisateur(
+                f"La date de début ({debut}) doit précéder la date de fin ({fin}).",
+                correctif="inverser --debut et --fin.",
+            )
+        terr = self.territoire(territoire, millesime)
+        if terr["type"] == "qpv":
+            millesime = terr["millesime"]
+        fa, pa = self._filtre(terr, millesime, "a")
+        fb, pb = self._filtre(terr, millesime, "b")
+        q = f"qpv_{millesime}"
+        if terr["type"] == "qpv":
+            entres = f"b.etat = 'A' AND a.etat = 'A' AND {fb} AND a.{q} IS DISTINCT FROM b.{q}"
+            sortis = f"a.etat = 'A' AND b.etat = 'A' AND {fa} AND a.{q} IS DISTINCT FROM b.{q}"
+            p_entres, p_sortis = pb, pa
+        else:
+            entres = (
+                f"b.etat = 'A' AND a.etat = 'A' AND {fb} AND a.{q} IS NULL AND b.{q} IS NOT NULL"
+            )
+            sortis = (
+                f"a.etat = 'A' AND b.etat = 'A' AND {fa} AND a.{q} IS NOT NULL AND b.{q} IS NULL"
+            )
+            p_entres, p_sortis = pb, pa
+        sql = f"""
+        WITH a AS (SELECT * FROM etablissements_ess WHERE date_stock = ?),
+             b AS (SELECT * FROM etablissements_ess WHERE date_stock = ?)
+        SELECT
+          count(*) FILTER (WHERE b.etat = 'A' AND a.etat IS DISTINCT FROM 'A' AND {fb}
+                           AND b.date_creation > DATE '{debut}') AS crees,
+          count(*) FILTER (WHERE b.etat = 'A' AND a.etat IS DISTINCT FROM 'A' AND {fb}
+                           AND (b.date_creation IS NULL OR b.date_creation <= DATE '{debut}')) AS apparus,
+          count(*) FILTER (WHERE a.etat = 'A' AND b.etat = 'F' AND {fa}) AS fermes,
+          count(*) FILTER (WHERE a.etat = 'A' AND b.siret IS NULL AND {fa}) AS sortis_du_champ,
+          count(*) FILTER (WHERE {entres}) AS entres_qpv,
+          count(*) FILTER (WHERE {sortis}) AS sortis_qpv
+        FROM a FULL OUTER JOIN b ON a.siret = b.siret
+        """
+        params = [debut, fin, *pb, *pb, *pa, *pa, *p_entres, *p_sortis]
+        ligne = self.con.execute(sql, params).fetchone() or (0,) * 6
+        noms = ["crees", "apparus", "fermes", "sortis_du_champ", "entres_qpv", "sortis_qpv"]
+        mouvements = dict(zip(noms, (int(x) for x in ligne), strict=True))
+        avant = self._mesures(debut, millesime, terr["type"], terr["code"])
+        apres = self._mesures(fin, millesime, terr["type"], terr["code"])
+        perimetres = {}
+        for p in ("ensemble", "en_qpv", "hors_qpv"):
+            if p in avant and p in apres:
+                perimetres[p] = {
+                    k: {
+                        "debut": avant[p][k],
+                        "fin": apres[p][k],
+                        "variation": apres[p][k] - avant[p][k],
+                    }
+                    for k in (
+                        "etablissements_ess",
+                        "etablissements_ess_employeurs",
+                        "effectif_ess_central",
+                        "effectif_total",
+                    )
+                }
+        return {
+            "territoire": {k: terr[k] for k in ("type", "code", "libelle") if terr.get(k)},
+            "millesime_qpv": millesime,
+            "date_debut": debut,
+            "date_fin": fin,
+            "mouvements_etablissements_ess": mouvements,
+            "perimetres": perimetres,
+            "sources": sources(fin, millesime, self.provenance(fin)),
+            "methode": "Comparaison par SIRET des établissements ESS des deux stocks. crees : actifs à la "
+            "fin, absents ou inactifs au début, créés après la date de début ; apparus : idem mais créés "
+            "avant (devenus ESS, réactivés) ; fermes : actifs au début, fermés à la fin ; sortis_du_champ : "
+            "actifs au début, absents des établissements ESS à la fin ; entres_qpv / sortis_qpv : actifs "
+            "aux deux dates et dont le QPV de localisation a changé.",
+        }
+
+    # --- whole tables for exports ---------------------------------------------------------------
+    def table_niveau(
+        self, niveau: str, date_stock: str | None = None, millesime: str = "2024"
+    ) -> pa.Table:
+        """One row per territory × perimeter of a level, every measure, share and breakdown."""
+        if niveau not in NIVEAUX:
+            raise ErreurUtilisateur(
+                f"Niveau inconnu : {niveau}.",
+                champ="--niveau",
+                correctif=f"choisir parmi : {', '.join(NIVEAUX)}.",
+            )
+        date = self._date(date_stock)
+        modalites = self.con.execute(
+            "SELECT DISTINCT dimension, modalite FROM repartitions WHERE date_stock = ? AND millesime = ? "
+            "AND niveau = ? ORDER BY 1, 2",
+            [date, millesime, niveau],
+        ).fetchall()
+        pivots = []
+        for dim, mod in modalites:
+            if dim == "famille" and mod == "hors_ess":
+                continue
+            cle = f"{dim}_{mod}".replace("'", "")
+            cond = f"r.dimension = '{dim}' AND r.modalite = '{mod.replace(chr(39), chr(39) * 2)}'"
+            pivots.append(
+                f'coalesce(sum(r.etablissements_ess) FILTER (WHERE {cond}), 0) AS "{cle}_etablissements_ess"'
+            )
+            pivots.append(
+                f'coalesce(sum(r.effectif_ess_central) FILTER (WHERE {cond}), 0) AS "{cle}_effectif_ess"'
+            )
+            if dim == "secteur":
+                pivots.append(
+                    f'coalesce(sum(r.effectif_total) FILTER (WHERE {cond}), 0) AS "{cle}_effectif_total"'
+                )
+        pivot_sql = (", " + ", ".join(pivots)) if pivots else ""
+        parts = """,
+            round(i.effectif_ess_central / nullif(i.effectif_total, 0), 4) AS part_ess_emploi,
+            round(i.effectif_ess_central / nullif(i.effectif_prive, 0), 4) AS part_ess_emploi_prive,
+            round(i.effectif_ess_action_sociale / nullif(i.effectif_action_sociale, 0), 4) AS part_ess_emploi_action_sociale,
+            round(i.etablissements_ess_employeurs / nullif(i.etablissements_employeurs, 0), 4) AS part_ess_employeurs"""
+        sql = f"""
+        SELECT i.niveau, i.code, t.libelle, i.perimetre, CAST(i.date_stock AS VARCHAR) AS date_stock,
+               i.millesime AS millesime_qpv, t.epci, t.departement, t.region,
+               {", ".join("i." + m for m in MESURES)}{parts}{pivot_sql}
+        FROM indicateurs i
+        LEFT JOIN (SELECT DISTINCT ON (niveau, code) * FROM territoires
+                   WHERE millesime IS NULL OR millesime = ?) t ON t.niveau = i.niveau AND t.code = i.code
+        LEFT JOIN repartitions r ON r.date_stock = i.date_stock AND r.millesime = i.millesime
+             AND r.niveau = i.niveau AND r.code = i.code AND r.perimetre = i.perimetre
+        WHERE i.date_stock = ? AND i.millesime = ? AND i.niveau = ?
+        GROUP BY ALL
+        ORDER BY i.code, i.perimetre
+        """
+        return self.con.execute(sql, [millesime, date, millesime, niveau]).fetch_arrow_table()
+
+    def contours_qpv(self, millesime: str) -> dict[str, bytes]:
+        return {
+            code: bytes(geom)
+            for code, geom in self.con.execute(
+                "SELECT code, geometrie FROM contours_qpv WHERE millesime = ?", [millesime]
+            ).fetchall()
+            if geom is not None
+        }
