@@ -1,0 +1,335 @@
+"""Grid index answering "which QPV contains this point, how far is the nearest one?".
+
+One index per (millésime, territory), in the territory's legal projection (metres).
+
+Containment: a sparse grid of ``pas_fin``-metre cells covering every cell a QPV touches.
+A cell that no QPV boundary crosses and that lies inside exactly one QPV answers by lookup;
+other touched cells ("boundary cells") keep the list of QPV they touch, and points falling
+there are tested exactly with ``shapely.intersects_xy`` on those candidates only. A point
+not in any touched cell is outside every QPV. The answer is exact.
+
+Tie-break (documented in docs/territoires.md): polygons are closed, so a point on a QPV's
+boundary belongs to it; when several QPV contain a point (shared boundary, overlap sliver)
+the QPV with the smallest ``code_qp`` wins. Polygons are stored sorted by code, so the
+smallest index is the smallest code.
+
+Distance: a dense grid of ``pas_distance``-metre cells over the territory (plus a margin)
+keeps, for each cell, every QPV that can be the nearest one for some point of the cell
+(those whose distance to the cell is at most the smallest upper bound of the distance from
+any point of the cell to a QPV). Distances are then computed exactly with
+``shapely.distance`` on those candidates; points outside the grid use the STRtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+VERSION_INDEX = 1
+SANS = np.iinfo(np.int32).max
+
+
+@dataclass
+class IndexZone:
+    """Index of the QPV of one millésime in one territory (coordinates in ``epsg``)."""
+
+    epsg: int
+    geometries: np.ndarray  # shapely polygons, sorted by code_qp
+    # containment grid
+    pas_fin: float
+    origine_fin: tuple[float, float]
+    nx_fin: int
+    cles: np.ndarray  # int64 sorted cell keys
+    valeurs: np.ndarray  # int32: >= 0 polygon index; < 0 → candidate list -1 - v
+    cand_ptr: np.ndarray
+    cand_idx: np.ndarray
+    # distance grid
+    pas_distance: float
+    origine_distance: tuple[float, float]
+    nx_distance: int
+    ny_distance: int
+    dist_ptr: np.ndarray
+    dist_idx: np.ndarray
+    arbre: shapely.STRtree | None = None
+
+    def __post_init__(self) -> None:
+        shapely.prepare(self.geometries)
+        self.arbre = shapely.STRtree(self.geometries)
+        self._bornes = shapely.bounds(self.geometries)
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def construire(
+        cls,
+        geometries: np.ndarray,
+        epsg: int,
+        *,
+        pas_fin: float = 100.0,
+        pas_distance: float = 2000.0,
+        marge: float = 30_000.0,
+    ) -> IndexZone:
+        geometries = np.asarray(geometries, dtype=object)
+        n = len(geometries)
+        if n == 0:
+            raise ValueError("aucune géométrie à indexer")
+        x0, y0, x1, y1 = shapely.total_bounds(geometries)
+        ox, oy = np.floor(x0 / pas_fin) * pas_fin, np.floor(y0 / pas_fin) * pas_fin
+        nx = int(np.ceil((x1 - ox) / pas_fin)) + 1
+        toutes_cles: list[np.ndarray] = []
+        tous_poly: list[np.ndarray] = []
+        tous_bord: list[np.ndarray] = []
+        bords = shapely.boundary(geometries)
+        shapely.prepare(bords)
+        shapely.prepare(geometries)
+        bornes = shapely.bounds(geometries)
+        for i in range(n):
+            bx0, by0, bx1, by1 = bornes[i]
+            ix0, ix1 = int((bx0 - ox) // pas_fin), int((bx1 - ox) // pas_fin)
+            iy0, iy1 = int((by0 - oy) // pas_fin), int((by1 - oy) // pas_fin)
+            mx, my = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
+            gx, gy = mx.ravel(), my.ravel()
+            cx0, cy0 = ox + gx * pas_fin, oy + gy * pas_fin
+            boites = shapely.box(cx0, cy0, cx0 + pas_fin, cy0 + pas_fin)
+            bord = shapely.intersects(bords[i], boites)
+            dedans = shapely.contains_xy(geometries[i], cx0 + pas_fin / 2, cy0 + pas_fin / 2)
+            touche = bord | dedans
+            toutes_cles.append(gy[touche].astype(np.int64) * nx + gx[touche])
+            tous_poly.append(np.full(int(touche.sum()), i, dtype=np.int32))
+            tous_bord.append(bord[touche])
+        cles_brutes = np.concatenate(toutes_cles)
+        poly = np.concatenate(tous_poly)
+        bord_brut = np.concatenate(tous_bord)
+        ordre = np.lexsort((poly, cles_brutes))
+        cles_brutes, poly, bord_brut = cles_brutes[ordre], poly[ordre], bord_brut[ordre]
+        cles, debut, nombre = np.unique(cles_brutes, return_index=True, return_counts=True)
+        bord_cellule = np.logical_or.reduceat(bord_brut, debut) if len(debut) else bord_brut
+        simple = (nombre == 1) & ~bord_cellule
+        valeurs = np.empty(len(cles), dtype=np.int32)
+        valeurs[simple] = poly[debut[simple]]
+        multiples = np.flatnonzero(~simple)
+        valeurs[multiples] = -1 - np.arange(len(multiples), dtype=np.int32)
+        tailles = nombre[multiples]
+        cand_ptr = np.zeros(len(multiples) + 1, dtype=np.int64)
+        np.cumsum(tailles, out=cand_ptr[1:])
+        if len(multiples):
+            positions = np.repeat(debut[multiples], tailles) + (
+                np.arange(int(tailles.sum())) - np.repeat(cand_ptr[:-1], tailles)
+            )
+            cand_idx = poly[positions].astype(np.int32)
+        else:
+            cand_idx = np.zeros(0, dtype=np.int32)
+
+        # distance grid
+        dox, doy = x0 - marge, y0 - marge
+        dnx = int(np.ceil((x1 + marge - dox) / pas_distance))
+        dny = int(np.ceil((y1 + marge - doy) / pas_distance))
+        mx, my = np.meshgrid(np.arange(dnx), np.arange(dny))
+        gx, gy = mx.ravel(), my.ravel()
+        cx0, cy0 = dox + gx * pas_distance, doy + gy * pas_distance
+        centres = shapely.points(cx0 + pas_distance / 2, cy0 + pas_distance / 2)
+        # upper bound of the distance to the nearest QPV from any point of the cell:
+        # distance from the centre to the nearest boundary vertex + half diagonal.
+        sommets = shapely.get_coordinates(shapely.simplify(bords, pas_distance / 20))
+        arbre_sommets = shapely.STRtree(shapely.points(sommets))
+        (ic, _), dc = arbre_sommets.query_nearest(centres, return_distance=True, all_matches=False)
+        borne = np.full(len(centres), np.inf)
+        np.minimum.at(borne, ic, dc)
+        borne = borne + pas_distance * np.sqrt(0.5) + 1e-6
+        boites = shapely.box(cx0, cy0, cx0 + pas_distance, cy0 + pas_distance)
+        arbre = shapely.STRtree(geometries)
+        qc, qp = arbre.query(boites, predicate="dwithin", distance=borne)
+        ordre = np.lexsort((qp, qc))
+        qc, qp = qc[ordre], qp[ordre]
+        dist_ptr = np.zeros(dnx * dny + 1, dtype=np.int64)
+        np.cumsum(np.bincount(qc, minlength=dnx * dny), out=dist_ptr[1:])
+        return cls(
+            epsg=epsg,
+            geometries=geometries,
+            pas_fin=pas_fin,
+            origine_fin=(float(ox), float(oy)),
+            nx_fin=nx,
+            cles=cles.astype(np.int64),
+            valeurs=valeurs,
+            cand_ptr=cand_ptr,
+            cand_idx=cand_idx,
+            pas_distance=pas_distance,
+            origine_distance=(float(dox), float(doy)),
+            nx_distance=dnx,
+            ny_distance=dny,
+            dist_ptr=dist_ptr,
+            dist_idx=qp.astype(np.int32),
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def enregistrer(self, chemin: Path, empreinte: str) -> None:
+        np.savez(
+            chemin,
+            version=np.array(VERSION_INDEX),
+            empreinte=np.array(empreinte),
+            epsg=np.array(self.epsg),
+            pas_fin=np.array(self.pas_fin),
+            origine_fin=np.array(self.origine_fin),
+            nx_fin=np.array(self.nx_fin),
+            cles=self.cles,
+            valeurs=self.valeurs,
+            cand_ptr=self.cand_ptr,
+            cand_idx=self.cand_idx,
+            pas_distance=np.array(self.pas_distance),
+            origine_distance=np.array(self.origine_distance),
+            nx_distance=np.array(self.nx_distance),
+            ny_distance=np.array(self.ny_distance),
+            dist_ptr=self.dist_ptr,
+            dist_idx=self.dist_idx,
+        )
+
+    @classmethod
+    def charger(cls, chemin: Path, geometries: np.ndarray, empreinte: str) -> IndexZone | None:
+        """Load a saved index; None when absent or built from other geometries."""
+        try:
+            d = np.load(chemin, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        with d:
+            if int(d["version"]) != VERSION_INDEX or str(d["empreinte"]) != empreinte:
+                return None
+            return cls(
+                epsg=int(d["epsg"]),
+                geometries=geometries,
+                pas_fin=float(d["pas_fin"]),
+                origine_fin=(float(d["origine_fin"][0]), float(d["origine_fin"][1])),
+                nx_fin=int(d["nx_fin"]),
+                cles=d["cles"],
+                valeurs=d["valeurs"],
+                cand_ptr=d["cand_ptr"],
+                cand_idx=d["cand_idx"],
+                pas_distance=float(d["pas_distance"]),
+                origine_distance=(float(d["origine_distance"][0]), float(d["origine_distance"][1])),
+                nx_distance=int(d["nx_distance"]),
+                ny_distance=int(d["ny_distance"]),
+                dist_ptr=d["dist_ptr"],
+                dist_idx=d["dist_idx"],
+            )
+
+    # ------------------------------------------------------------------ queries
+    def contenant(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Index of the containing polygon (smallest code on ties), -1 when outside all."""
+        n = len(x)
+        sortie = np.full(n, -1, dtype=np.int32)
+        if n == 0 or len(self.cles) == 0:
+            return sortie
+        ox, oy = self.origine_fin
+        fx = np.floor((x - ox) / self.pas_fin)
+        fy = np.floor((y - oy) / self.pas_fin)
+        valide = (fx >= 0) & (fx < self.nx_fin) & (fy >= 0) & np.isfinite(fx) & np.isfinite(fy)
+        cle = np.where(valide, fy * self.nx_fin + fx, -1).astype(np.int64)
+        pos = np.searchsorted(self.cles, cle)
+        pos = np.minimum(pos, len(self.cles) - 1)
+        trouve = valide & (self.cles[pos] == cle)
+        val = np.where(trouve, self.valeurs[pos], SANS)
+        direct = trouve & (val >= 0)
+        sortie[direct] = val[direct]
+        a_tester = np.flatnonzero(trouve & (val < 0))
+        if len(a_tester):
+            liste = -1 - val[a_tester]
+            debut = self.cand_ptr[liste]
+            tailles = (self.cand_ptr[liste + 1] - debut).astype(np.int64)
+            pts = np.repeat(a_tester, tailles)
+            offs = np.arange(int(tailles.sum())) - np.repeat(np.cumsum(tailles) - tailles, tailles)
+            cands = self.cand_idx[np.repeat(debut, tailles) + offs]
+            touche = self._tester(cands, x[pts], y[pts])
+            meilleur = np.full(n, SANS, dtype=np.int64)
+            np.minimum.at(meilleur, pts[touche], cands[touche])
+            fixe = meilleur[a_tester] != SANS
+            sortie[a_tester[fixe]] = meilleur[a_tester[fixe]]
+        return sortie
+
+    def _tester(self, cands: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Boundary-inclusive point-in-polygon for (candidate, point) pairs, grouped by polygon."""
+        resultat = np.zeros(len(cands), dtype=bool)
+        ordre = np.argsort(cands, kind="stable")
+        c_ord = cands[ordre]
+        limites = np.flatnonzero(np.diff(c_ord)) + 1
+        for bloc in np.split(ordre, limites):
+            if len(bloc):
+                geom = self.geometries[cands[bloc[0]]]
+                resultat[bloc] = shapely.intersects_xy(geom, x[bloc], y[bloc])
+        return resultat
+
+    def plus_proche(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest polygon index (smallest code on ties) and exact distance in metres."""
+        n = len(x)
+        idx = np.full(n, -1, dtype=np.int64)
+        dist = np.full(n, np.nan)
+        if n == 0:
+            return idx.astype(np.int32), dist
+        ox, oy = self.origine_distance
+        gx = np.floor((x - ox) / self.pas_distance)
+        gy = np.floor((y - oy) / self.pas_distance)
+        dans = (
+            np.isfinite(gx)
+            & np.isfinite(gy)
+            & (gx >= 0)
+            & (gx < self.nx_distance)
+            & (gy >= 0)
+            & (gy < self.ny_distance)
+        )
+        lignes = np.flatnonzero(dans)
+        if len(lignes):
+            cellule = (gy[lignes] * self.nx_distance + gx[lignes]).astype(np.int64)
+            debut = self.dist_ptr[cellule]
+            tailles = self.dist_ptr[cellule + 1] - debut
+            pts = np.repeat(np.arange(len(lignes)), tailles)
+            offs = np.arange(int(tailles.sum())) - np.repeat(np.cumsum(tailles) - tailles, tailles)
+            cands = self.dist_idx[np.repeat(debut, tailles) + offs]
+            px, py = x[lignes][pts], y[lignes][pts]
+            # lower bound: distance to the candidate's bounding box (cheap, vectorised)
+            b = self._bornes[cands]
+            dx = np.maximum(np.maximum(b[:, 0] - px, px - b[:, 2]), 0.0)
+            dy = np.maximum(np.maximum(b[:, 1] - py, py - b[:, 3]), 0.0)
+            minorant = np.hypot(dx, dy)
+            # exact distance first to each point's candidate with the smallest lower bound,
+            # then only to the candidates whose lower bound does not exceed it.
+            ordre = np.lexsort((minorant, pts))
+            premier = ordre[np.r_[0, np.flatnonzero(np.diff(pts[ordre])) + 1]]
+            points = shapely.points(x[lignes], y[lignes])
+            d = np.full(len(cands), np.inf)
+            d[premier] = shapely.distance(self.geometries[cands[premier]], points[pts[premier]])
+            dmin = np.full(len(lignes), np.inf)
+            dmin[pts[premier]] = d[premier]
+            masque = minorant <= dmin[pts]
+            masque[premier] = False
+            reste = np.flatnonzero(masque)
+            if len(reste):
+                d[reste] = shapely.distance(self.geometries[cands[reste]], points[pts[reste]])
+                np.minimum.at(dmin, pts[reste], d[reste])
+            egal = d <= dmin[pts]
+            imin = np.full(len(lignes), SANS, dtype=np.int64)
+            np.minimum.at(imin, pts[egal], cands[egal])
+            idx[lignes] = imin
+            dist[lignes] = dmin
+        hors = np.flatnonzero(~dans & np.isfinite(x) & np.isfinite(y))
+        if len(hors) and self.arbre is not None:
+            points = shapely.points(x[hors], y[hors])
+            (ip, ig), d = self.arbre.query_nearest(points, return_distance=True, all_matches=True)
+            dmin = np.full(len(hors), np.inf)
+            np.minimum.at(dmin, ip, d)
+            egal = d <= dmin[ip]
+            imin = np.full(len(hors), SANS, dtype=np.int64)
+            np.minimum.at(imin, ip[egal], ig[egal])
+            idx[hors] = imin
+            dist[hors] = dmin
+        return idx.astype(np.int32), dist
+
+    def dans_rayon(self, x: float, y: float, rayon: float) -> list[tuple[int, float]]:
+        """Every polygon within ``rayon`` metres of one point, nearest first."""
+        point = shapely.Point(x, y)
+        assert self.arbre is not None
+        trouves = self.arbre.query(point, predicate="dwithin", distance=rayon)
+        d = shapely.distance(self.geometries[trouves], point)
+        return sorted(
+            ((int(i), float(v)) for i, v in zip(trouves, d, strict=True)),
+            key=lambda t: (t[1], t[0]),
+        )

@@ -1,0 +1,496 @@
+"""``Territoires``: the imported geography, loaded once, answering point and batch lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import shapely
+
+from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
+from essq.territoires import projections, stockage
+from essq.territoires.index import IndexZone
+from essq.territoires.qpv import empreinte, groupes, nom_index
+from essq.territoires.texte import normaliser
+
+STATUTS = ("ok", "absentes", "hors_plage", "incoherentes")
+_OK, _ABSENTES, _HORS_PLAGE, _INCOHERENTES = range(4)
+# A projected point whose WGS84 position falls this far (degrees) outside its CRS's
+# territory is out of range (wrong system, or garbage).
+_MARGE_PLAGE = 10.0
+_MARGE_TERRITOIRE = 1.0
+
+
+class _Millesime:
+    """The QPV of one millésime: codes, names, and one grid index per territory."""
+
+    def __init__(self, millesime: str, zones: dict[int, tuple[pa.Table, IndexZone]]) -> None:
+        self.millesime = millesime
+        self.zones = {epsg: idx for epsg, (_, idx) in zones.items()}
+        codes: list[str] = []
+        libelles: list[str] = []
+        communes: list[list[str]] = []
+        self.decalage: dict[int, int] = {}
+        self.geometries_wgs84: list[Any] = []
+        for epsg, (table, _) in sorted(zones.items()):
+            self.decalage[epsg] = len(codes)
+            codes += table.column("code_qp").to_pylist()
+            libelles += table.column("lib_qp").to_pylist()
+            communes += table.column("communes").to_pylist()
+        self.codes = np.array(codes, dtype=object)
+        self.libelles = libelles
+        self.communes = communes
+        self.position = {c: i for i, c in enumerate(codes)}
+        self.dictionnaire = pa.array(codes, type=pa.string())
+
+
+class Territoires:
+    """Official geography imported under ``$ESSQ_HOME/territoires`` (see docs/territoires.md)."""
+
+    def __init__(self, racine: Path) -> None:
+        self.racine = racine
+        self.manifeste = stockage.lire_manifeste(racine)
+        self._millesimes: dict[str, _Millesime] = {}
+        qpv = stockage.lire_table(racine, "qpv")
+        if qpv is not None and qpv.num_rows:
+            par_millesime: dict[str, dict[int, tuple[pa.Table, IndexZone]]] = {}
+            dossier_index = racine / stockage.DOSSIER_INDEX
+            for (m, epsg), sous in groupes(qpv).items():
+                wkbs = sous.column("geometrie_legale").to_pylist()
+                geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
+                emp = empreinte(sous.column("code_qp").to_pylist(), wkbs)
+                idx = IndexZone.charger(dossier_index / nom_index(m, epsg), geoms, emp)
+                if idx is None:  # index missing or stale: rebuild in memory (read-only load)
+                    idx = IndexZone.construire(geoms, epsg)
+                par_millesime.setdefault(m, {})[epsg] = (sous, idx)
+            self._millesimes = {m: _Millesime(m, z) for m, z in sorted(par_millesime.items())}
+        self._communes = stockage.lire_table(racine, "communes")
+        self._epci = stockage.lire_table(racine, "epci")
+        self._departements = stockage.lire_table(racine, "departements")
+        self._regions = stockage.lire_table(racine, "regions")
+        self._zonages = stockage.lire_table(racine, "zonages")
+        self._preparer_cog()
+        self._recherche: Any = None
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def charger(cls, home: Path | str | None = None) -> Territoires:
+        """Load what has been imported; raises DonneesAbsentes when nothing is."""
+        racine = stockage.dossier(home)
+        if not (racine / stockage.MANIFESTE).exists():
+            raise DonneesAbsentes(
+                f"Aucun territoire importé dans {racine}.",
+                correctif="Importer les contours des QPV (essq territoires importer-qpv FICHIER "
+                "--millesime 2024) et le COG (essq territoires importer-cog DOSSIER) ; "
+                "essq donnees telecharger récupère les fichiers officiels.",
+            )
+        return cls(racine)
+
+    def _preparer_cog(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._fiche: dict[str, dict[str, Any]] = {}
+        self._nom_dep: dict[str, str] = {}
+        self._nom_reg: dict[str, str] = {}
+        self._nom_epci: dict[str, str] = {}
+        if self._departements is not None:
+            self._nom_dep = dict(
+                zip(
+                    self._departements.column("code").to_pylist(),
+                    self._departements.column("nom").to_pylist(),
+                    strict=True,
+                )
+            )
+        if self._regions is not None:
+            self._nom_reg = dict(
+                zip(
+                    self._regions.column("code").to_pylist(),
+                    self._regions.column("nom").to_pylist(),
+                    strict=True,
+                )
+            )
+        if self._epci is not None:
+            self._nom_epci = dict(
+                zip(
+                    self._epci.column("code").to_pylist(),
+                    self._epci.column("nom").to_pylist(),
+                    strict=True,
+                )
+            )
+        if self._communes is None:
+            return
+        actuelles: set[str] = set()
+        for ligne in self._communes.to_pylist():
+            if ligne["type"] == "commune-actuelle":
+                actuelles.add(ligne["code"])
+                self._fiche[ligne["code"]] = ligne
+        for ligne in self._communes.to_pylist():
+            code, parent = ligne["code"], ligne["commune_parente"] or ligne["code"]
+            if ligne["type"] != "commune-actuelle" and code not in actuelles:
+                self._parent.setdefault(code, parent)
+            for ancien in ligne["anciens_codes"] or []:
+                if ancien not in actuelles:
+                    self._parent.setdefault(ancien, parent)
+        self._zonages_par_commune: dict[str, list[dict[str, Any]]] = {}
+        if self._zonages is not None:
+            for z in self._zonages.to_pylist():
+                self._zonages_par_commune.setdefault(z["commune"], []).append(
+                    {
+                        "zonage": z["zonage"],
+                        "valeur": z["valeur"],
+                        "date": z["date"].isoformat() if z["date"] else None,
+                        "source": z["source"],
+                    }
+                )
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def millesimes_qpv(self) -> tuple[str, ...]:
+        return tuple(self._millesimes)
+
+    def _choisir(self, millesimes: Sequence[str] | None) -> list[str]:
+        if not self._millesimes:
+            raise DonneesAbsentes(
+                "Aucun contour de QPV importé.",
+                correctif="Lancer essq territoires importer-qpv FICHIER --millesime 2024.",
+            )
+        if millesimes is None:
+            return list(self._millesimes)
+        choisis = []
+        for m in millesimes:
+            m = str(m).strip()
+            if m not in self._millesimes:
+                raise ErreurUtilisateur(
+                    f"Le millésime de QPV {m} n'est pas importé (importés : {', '.join(self._millesimes)}).",
+                    champ="millesime",
+                    correctif=f"Importer ses contours : essq territoires importer-qpv FICHIER --millesime {m}.",
+                )
+            choisis.append(m)
+        return choisis
+
+    # ------------------------------------------------------------------ batch lookup
+    def localiser_lot(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        epsg: int | np.ndarray | None = None,
+        codes_commune: np.ndarray | None = None,
+        millesimes: Sequence[str] | None = None,
+        avec_distance: bool = True,
+    ) -> pa.Table:
+        """Containing QPV, nearest QPV and distance for each point, in input order.
+
+        See the module documentation of :mod:`essq.territoires` for the columns.
+        """
+        choisis = self._choisir(millesimes)
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        n = len(x)
+        if len(y) != n:
+            raise ValueError("x et y doivent avoir la même longueur")
+        if epsg is None:
+            if codes_commune is None:
+                raise ErreurUtilisateur(
+                    "Projection des coordonnées inconnue.",
+                    correctif="Indiquer l'EPSG des coordonnées, ou les codes commune pour "
+                    "prendre la projection légale de chaque territoire.",
+                )
+            epsg_ligne = projections.epsg_legaux(np.asarray(codes_commune, dtype=object))
+            epsg_ligne[epsg_ligne == 0] = 2154
+        elif np.ndim(epsg) == 0:
+            epsg_ligne = np.full(n, int(epsg), dtype=np.int32)  # type: ignore[arg-type]
+        else:
+            epsg_ligne = np.asarray(epsg, dtype=np.int32)
+        statut = np.full(n, _OK, dtype=np.int8)
+        presentes = np.isfinite(x) & np.isfinite(y)
+        statut[~presentes] = _ABSENTES
+        lon = np.full(n, np.nan)
+        lat = np.full(n, np.nan)
+        for e in np.unique(epsg_ligne[presentes]):
+            lignes = np.flatnonzero(presentes & (epsg_ligne == e))
+            if e == projections.WGS84:
+                a, b = x[lignes], y[lignes]
+                hors = (np.abs(a) > 180) | (np.abs(b) > 90)
+            else:
+                try:
+                    projections.verifier_epsg(int(e))
+                except ValueError as exc:
+                    raise ErreurUtilisateur(
+                        f"Projection inconnue : EPSG:{e}.",
+                        champ="epsg",
+                        correctif="Indiquer un code EPSG valide (2154 Lambert-93, 4326 WGS84…).",
+                    ) from exc
+                a, b = projections.transformer(x[lignes], y[lignes], int(e), projections.WGS84)
+                hors = ~np.isfinite(a) | ~np.isfinite(b)
+                if int(e) in projections.PAR_EPSG:
+                    x0, y0, x1, y1 = projections.PAR_EPSG[int(e)].bornes
+                    mg = _MARGE_PLAGE
+                    hors |= (a < x0 - mg) | (a > x1 + mg) | (b < y0 - mg) | (b > y1 + mg)
+            lon[lignes], lat[lignes] = a, b
+            statut[lignes[hors]] = _HORS_PLAGE
+        ok = statut == _OK
+        zone = np.zeros(n, dtype=np.int32)
+        natif = ok & np.isin(epsg_ligne, projections.EPSG_LEGAUX)
+        zone[natif] = epsg_ligne[natif]
+        autres = np.flatnonzero(ok & ~natif)
+        if len(autres):
+            trouvees = projections.dans_bornes(lon[autres], lat[autres], _MARGE_TERRITOIRE)
+            inverses = projections.dans_bornes(lat[autres], lon[autres], _MARGE_TERRITOIRE)
+            echange = (trouvees == 0) & (inverses > 0) & (epsg_ligne[autres] == projections.WGS84)
+            statut[autres[echange]] = _INCOHERENTES
+            manquant = trouvees == 0
+            if manquant.any():
+                trouvees[manquant] = projections.territoire_le_plus_proche(
+                    lon[autres][manquant], lat[autres][manquant]
+                )
+            zone[autres] = trouvees
+        if codes_commune is not None:
+            attendu = projections.epsg_legaux(np.asarray(codes_commune, dtype=object))
+            a_verifier = np.flatnonzero((statut == _OK) & (attendu > 0) & (attendu != zone))
+            if len(a_verifier):
+                dans = projections.dans_bornes(lon[a_verifier], lat[a_verifier], _MARGE_TERRITOIRE)
+                statut[a_verifier[dans != attendu[a_verifier]]] = _INCOHERENTES
+        ok = statut == _OK
+        lon[~ok] = np.nan
+        lat[~ok] = np.nan
+
+        colonnes: dict[str, pa.Array] = {
+            "lon": pa.array(lon, from_pandas=True),
+            "lat": pa.array(lat, from_pandas=True),
+            "statut_coordonnees": pa.DictionaryArray.from_arrays(
+                pa.array(statut.astype(np.int32)), pa.array(list(STATUTS))
+            ).cast(pa.string()),
+        }
+        zones_presentes = [int(z) for z in np.unique(zone[ok])]
+        coords: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for z in zones_presentes:
+            lignes = np.flatnonzero(ok & (zone == z))
+            directes = epsg_ligne[lignes] == z
+            zx, zy = x[lignes].copy(), y[lignes].copy()
+            if not directes.all():
+                a, b = projections.transformer(
+                    lon[lignes[~directes]], lat[lignes[~directes]], projections.WGS84, z
+                )
+                zx[~directes], zy[~directes] = a, b
+            coords[z] = (lignes, zx, zy)
+        for m in choisis:
+            mil = self._millesimes[m]
+            dedans = np.full(n, -1, dtype=np.int32)
+            proche = np.full(n, -1, dtype=np.int32)
+            distance = np.full(n, np.nan)
+            for z, (lignes, zx, zy) in coords.items():
+                idx = mil.zones.get(z)
+                if idx is None:
+                    continue
+                off = mil.decalage[z]
+                c = idx.contenant(zx, zy)
+                trouve = c >= 0
+                dedans[lignes[trouve]] = c[trouve] + off
+                if avec_distance:
+                    proche[lignes[trouve]] = c[trouve] + off
+                    distance[lignes[trouve]] = 0.0
+                    reste = np.flatnonzero(~trouve)
+                    if len(reste):
+                        ip, d = idx.plus_proche(zx[reste], zy[reste])
+                        valide = ip >= 0
+                        proche[lignes[reste[valide]]] = ip[valide] + off
+                        distance[lignes[reste[valide]]] = d[valide]
+            colonnes[f"qpv_{m}"] = _codes(dedans, mil.dictionnaire)
+            if avec_distance:
+                colonnes[f"distance_qpv_{m}_m"] = pa.array(distance, from_pandas=True)
+                colonnes[f"qpv_proche_{m}"] = _codes(proche, mil.dictionnaire)
+        return pa.table(colonnes)
+
+    # ------------------------------------------------------------------ one point
+    def localiser(
+        self,
+        lon: float,
+        lat: float,
+        millesimes: Sequence[str] | None = None,
+        *,
+        epsg: int = projections.WGS84,
+        rayon_m: float | None = None,
+    ) -> dict[str, Any]:
+        """Everything known about one point (the JSON of ``essq qpv localiser``)."""
+        choisis = self._choisir(millesimes)
+        t = self.localiser_lot(
+            np.array([lon], dtype=np.float64),
+            np.array([lat], dtype=np.float64),
+            epsg=epsg,
+            millesimes=choisis,
+        )
+        ligne = t.to_pylist()[0]
+        if ligne["statut_coordonnees"] != "ok":
+            diag = projections.diagnostic_coordonnees(np.array([lon]), np.array([lat]), epsg)
+            raise ErreurUtilisateur(
+                f"Coordonnées inutilisables ({ligne['statut_coordonnees']}) : "
+                + (diag or "le point ne tombe dans aucun territoire français connu"),
+                champ="lon/lat",
+                correctif="Donner la longitude puis la latitude en degrés WGS84 (ex. --lon 2.36 --lat 48.93), "
+                "ou des coordonnées projetées avec --epsg.",
+            )
+        resultat: dict[str, Any] = {"lon": round(ligne["lon"], 7), "lat": round(ligne["lat"], 7)}
+        par_millesime: dict[str, Any] = {}
+        communes_qpv: list[str] = []
+        for m in choisis:
+            mil = self._millesimes[m]
+            code, code_p = ligne[f"qpv_{m}"], ligne[f"qpv_proche_{m}"]
+            d = ligne[f"distance_qpv_{m}_m"]
+            entree: dict[str, Any] = {
+                "code_qp": code,
+                "lib_qp": mil.libelles[mil.position[code]] if code else None,
+                "distance_m": None if d is None else round(d, 1),
+                "code_qp_proche": code_p,
+                "lib_qp_proche": mil.libelles[mil.position[code_p]] if code_p else None,
+            }
+            if rayon_m is not None:
+                entree["qpv_dans_rayon"] = self.qpv_dans_rayon(
+                    ligne["lon"], ligne["lat"], rayon_m, m
+                )
+            par_millesime[m] = entree
+            if code and not communes_qpv:
+                communes_qpv = mil.communes[mil.position[code]]
+        recent = choisis[-1] if choisis else None
+        if recent:
+            resultat["millesime"] = recent
+            resultat.update(par_millesime[recent])
+        resultat["millesimes"] = par_millesime
+        commune = self.commune(communes_qpv[0]) if len(communes_qpv) == 1 else None
+        resultat["commune"] = commune
+        resultat["methode_commune"] = (
+            "commune du QPV contenant le point"
+            if commune
+            else "inconnue (le point n'est pas dans un QPV d'une seule commune ; les contours des communes ne sont pas importés)"
+        )
+        resultat["epci"] = commune["epci"] if commune else None
+        resultat["departement"] = commune["departement"] if commune else None
+        resultat["region"] = commune["region"] if commune else None
+        resultat["zonages"] = commune["zonages"] if commune else []
+        resultat["source"] = self.provenance()
+        return resultat
+
+    def qpv_dans_rayon(
+        self, lon: float, lat: float, rayon_m: float, millesime: str
+    ) -> list[dict[str, Any]]:
+        """QPV within ``rayon_m`` metres of a WGS84 point (the *quartier vécu*), nearest first."""
+        mil = self._millesimes[self._choisir([millesime])[0]]
+        z = int(
+            projections.dans_bornes(np.array([lon]), np.array([lat]), _MARGE_TERRITOIRE)[0]
+        ) or int(projections.territoire_le_plus_proche(np.array([lon]), np.array([lat]))[0])
+        idx = mil.zones.get(z)
+        if idx is None:
+            return []
+        zx, zy = projections.transformer(np.array([lon]), np.array([lat]), projections.WGS84, z)
+        return [
+            {
+                "code_qp": mil.codes[i + mil.decalage[z]],
+                "lib_qp": mil.libelles[i + mil.decalage[z]],
+                "distance_m": round(d, 1),
+            }
+            for i, d in idx.dans_rayon(float(zx[0]), float(zy[0]), float(rayon_m))
+        ]
+
+    def provenance(self) -> dict[str, Any]:
+        tables = self.manifeste.get("tables", {})
+        return {
+            nom: {
+                "sources": [s.get("fichier") or s.get("url") for s in t.get("sources", [])],
+                "importe_le": t.get("importe_le"),
+                **({"millesimes": t["millesimes"]} if "millesimes" in t else {}),
+            }
+            for nom, t in tables.items()
+        }
+
+    # ------------------------------------------------------------------ COG
+    def normaliser_communes(self, codes: Sequence[str] | np.ndarray) -> np.ndarray:
+        """Arrondissements, communes déléguées/associées and old codes → current commune."""
+        tableau = np.asarray(codes, dtype=object)
+        if not self._parent:
+            return tableau.copy()
+        uniques, inverse = np.unique(tableau.astype(str), return_inverse=True)
+        corriges = np.array([self._parent.get(u, u) for u in uniques], dtype=object)
+        sortie = corriges[inverse]
+        manquants = np.array([c is None or (isinstance(c, float) and c != c) for c in tableau])
+        sortie[manquants] = tableau[manquants]
+        return sortie
+
+    def commune(self, code: str) -> dict[str, Any] | None:
+        """A current commune (after normalisation) with its EPCI, département, région, zonages."""
+        if code is None:
+            return None
+        code = str(code).strip()
+        code = self._parent.get(code, code)
+        fiche = self._fiche.get(code)
+        if fiche is None:
+            return None
+        return {
+            "code": code,
+            "nom": fiche["nom"],
+            "epci": fiche["epci"],
+            "nom_epci": self._nom_epci.get(fiche["epci"] or ""),
+            "departement": fiche["departement"],
+            "nom_departement": self._nom_dep.get(fiche["departement"] or ""),
+            "region": fiche["region"],
+            "nom_region": self._nom_reg.get(fiche["region"] or ""),
+            "population": fiche["population"],
+            "zonages": self._zonages_par_commune.get(code, []) if self._zonages is not None else [],
+        }
+
+    def communes_avec_qpv(self, millesime: str) -> set[str]:
+        mil = self._millesimes[self._choisir([millesime])[0]]
+        return {c for liste in mil.communes for c in (liste or [])}
+
+    def qpv(self, code_qp: str) -> dict[str, Any] | None:
+        """One QPV's attributes (code, name, millésime, communes) — no geometry."""
+        for m, mil in self._millesimes.items():
+            i = mil.position.get(code_qp.strip().upper())
+            if i is not None:
+                return {
+                    "code_qp": mil.codes[i],
+                    "lib_qp": mil.libelles[i],
+                    "millesime": m,
+                    "communes": mil.communes[i],
+                }
+        return None
+
+    # ------------------------------------------------------------------ search
+    def chercher(
+        self, texte: str, types: Sequence[str] | None = None, limite: int = 20
+    ) -> list[dict[str, Any]]:
+        """Territories by name or code (accent- and case-insensitive), exact codes first."""
+        from essq.territoires.recherche import Recherche
+
+        if self._recherche is None:
+            self._recherche = Recherche(self._entrees_recherche())
+        return list(self._recherche.chercher(texte, types=types, limite=limite))
+
+    def _entrees_recherche(self) -> list[tuple[str, str, str, str]]:
+        entrees: list[tuple[str, str, str, str]] = []
+        for code, fiche in self._fiche.items():
+            entrees.append(
+                ("commune", code, fiche["nom"], f"{fiche['nom']} ({fiche['departement']})")
+            )
+        for code, nom in self._nom_epci.items():
+            entrees.append(("epci", code, nom, nom))
+        for code, nom in self._nom_dep.items():
+            entrees.append(("departement", code, nom, nom))
+        for code, nom in self._nom_reg.items():
+            entrees.append(("region", code, nom, nom))
+        for m, mil in self._millesimes.items():
+            for code, lib in zip(mil.codes, mil.libelles, strict=True):
+                entrees.append(("qpv", code, lib, f"{lib} (QPV {m})"))
+        return entrees
+
+
+def _codes(indices: np.ndarray, dictionnaire: pa.Array) -> pa.Array:
+    masque = indices < 0
+    arr = pa.DictionaryArray.from_arrays(
+        pa.array(np.where(masque, 0, indices).astype(np.int32), mask=masque), dictionnaire
+    )
+    return arr.cast(pa.string())
+
+
+__all__ = ["Territoires", "normaliser"]

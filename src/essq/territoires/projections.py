@@ -1,0 +1,195 @@
+"""Legal projections of French territories, and coordinate sanity checks.
+
+SIRENE (like the BAN) gives coordinates in each territory's *legal* projection: Lambert-93
+in métropole, a UTM zone overseas. Every QPV of a territory is indexed in that territory's
+legal projection (metric, so distances are in metres); points given in another system are
+reprojected to it first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+
+WGS84 = 4326
+
+
+@dataclass(frozen=True)
+class Territoire:
+    """One geodetic territory: its legal projection and its WGS84 extent."""
+
+    nom: str
+    epsg: int
+    departements: tuple[str, ...]  # COG département codes ("" = every other one)
+    bornes: tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
+
+
+# Extents are the EPSG areas of use of each legal system, widened to cover every island of
+# the territory (Guyane's western border, the whole of Polynésie française).
+TERRITOIRES: tuple[Territoire, ...] = (
+    Territoire("France métropolitaine", 2154, (), (-9.86, 41.15, 10.38, 51.56)),
+    Territoire(
+        "Antilles (Guadeloupe, Martinique, Saint-Martin, Saint-Barthélemy)",
+        5490,
+        ("971", "972", "977", "978"),
+        (-63.66, 14.08, -57.52, 18.54),
+    ),
+    Territoire("Guyane", 2972, ("973",), (-54.61, 2.11, -49.45, 8.88)),
+    Territoire("La Réunion", 2975, ("974",), (51.83, -24.72, 58.24, -18.28)),
+    Territoire("Mayotte", 4471, ("976",), (43.68, -14.49, 46.7, -11.33)),
+    Territoire("Saint-Pierre-et-Miquelon", 4467, ("975",), (-57.1, 43.41, -55.9, 47.37)),
+    Territoire("Polynésie française", 3297, ("987",), (-155.0, -29.0, -134.0, -7.0)),
+    Territoire("Nouvelle-Calédonie", 3163, ("988",), (163.54, -22.75, 168.2, -19.5)),
+    Territoire("Wallis-et-Futuna", 2988, ("986",), (-178.3, -14.4, -176.0, -13.1)),
+)
+PAR_EPSG = {t.epsg: t for t in TERRITOIRES}
+EPSG_LEGAUX = tuple(t.epsg for t in TERRITOIRES)
+_DEP_VERS_EPSG = {d: t.epsg for t in TERRITOIRES for d in t.departements}
+
+
+def departement_de_commune(code: str) -> str:
+    """The département of a COG commune code: 3 characters overseas (97x, 98x), else 2."""
+    code = str(code).strip()
+    return code[:3] if code.startswith(("97", "98")) else code[:2]
+
+
+def epsg_legal(code_commune_ou_departement: str) -> int:
+    """Legal projection (EPSG) of a commune or département code.
+
+    2154 in métropole (and for any other well-formed code, such as the fictional "00"
+    département of the demo), 5490 for 971/972/977/978, 2972 for 973, 2975 for 974,
+    4471 for 976, 4467 for 975; 3297, 3163 and 2988 for 987, 988 and 986.
+    """
+    code = str(code_commune_ou_departement).strip()
+    return _DEP_VERS_EPSG.get(departement_de_commune(code), 2154)
+
+
+def epsg_legaux(codes: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`epsg_legal` (missing codes → 0)."""
+    codes = np.asarray(codes, dtype=object)
+    sortie = np.zeros(len(codes), dtype=np.int32)
+    for i, c in enumerate(codes):
+        if c is not None and c == c and str(c).strip():
+            sortie[i] = epsg_legal(str(c))
+    return sortie
+
+
+@lru_cache(maxsize=64)
+def transformateur(source: int, cible: int) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(source, cible, always_xy=True)
+
+
+def transformer(
+    x: np.ndarray, y: np.ndarray, source: int, cible: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reproject arrays (x = longitude for EPSG:4326); invalid points become NaN."""
+    if source == cible:
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    a, b = transformateur(source, cible).transform(x, y, errcheck=False)
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    mauvais = ~np.isfinite(a) | ~np.isfinite(b)
+    if mauvais.any():
+        a = np.where(mauvais, np.nan, a)
+        b = np.where(mauvais, np.nan, b)
+    return a, b
+
+
+def verifier_epsg(epsg: int) -> None:
+    """Raise ValueError with a French message when ``epsg`` is not a known CRS."""
+    try:
+        pyproj.CRS.from_epsg(int(epsg))
+    except Exception as exc:  # pyproj.exceptions.CRSError
+        raise ValueError(f"code EPSG inconnu : {epsg}") from exc
+
+
+def dans_bornes(lon: np.ndarray, lat: np.ndarray, marge: float = 0.0) -> np.ndarray:
+    """EPSG of the territory whose WGS84 extent (widened by ``marge`` degrees) holds each point, else 0."""
+    sortie = np.zeros(len(lon), dtype=np.int32)
+    for t in TERRITOIRES:
+        x0, y0, x1, y1 = t.bornes
+        dedans = (
+            (lon >= x0 - marge) & (lon <= x1 + marge) & (lat >= y0 - marge) & (lat <= y1 + marge)
+        )
+        sortie = np.where((sortie == 0) & dedans, t.epsg, sortie)
+    return sortie
+
+
+def territoire_le_plus_proche(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """EPSG of the territory whose extent is nearest (in degrees) to each point."""
+    meilleur = np.full(len(lon), np.inf)
+    sortie = np.full(len(lon), 2154, dtype=np.int32)
+    for t in TERRITOIRES:
+        x0, y0, x1, y1 = t.bornes
+        dx = np.maximum(np.maximum(x0 - lon, lon - x1), 0.0)
+        dx = np.minimum(dx, 360.0 - dx)  # across the antimeridian
+        dy = np.maximum(np.maximum(y0 - lat, lat - y1), 0.0)
+        d = np.hypot(dx * np.cos(np.radians(np.clip(lat, -89, 89))), dy)
+        mieux = d < meilleur
+        meilleur = np.where(mieux, d, meilleur)
+        sortie = np.where(mieux, t.epsg, sortie)
+    return sortie
+
+
+def ressemble_lambert93(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Values in the Lambert-93 range of métropole (x 0–1 300 km, y 6 000–7 200 km)."""
+    return (x > 0) & (x < 1_300_000) & (y > 6_000_000) & (y < 7_200_000)
+
+
+def ressemble_utm(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Values in the range of an overseas UTM projection (metres, not degrees)."""
+    return (
+        (np.abs(x) > 1_000)
+        & (np.abs(x) < 1_000_000)
+        & (np.abs(y) > 100_000)
+        & (np.abs(y) < 10_000_000)
+    )
+
+
+def diagnostic_coordonnees(x: np.ndarray, y: np.ndarray, epsg: int | None) -> str | None:
+    """A French explanation when a batch of coordinates is clearly in the wrong system.
+
+    Looks at the rows with coordinates: Lambert (metres) given as WGS84 degrees, degrees given
+    as a projection, or longitude and latitude swapped. Returns None when nothing is wrong.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return None
+    x, y = x[ok], y[ok]
+    n = len(x)
+    if epsg == WGS84:
+        hors = (np.abs(x) > 180) | (np.abs(y) > 90)
+        if hors.mean() > 0.5:
+            if ressemble_lambert93(x, y).mean() > 0.5:
+                return (
+                    "les coordonnées sont en mètres et ressemblent à du Lambert-93 (EPSG:2154), "
+                    "pas à des degrés WGS84 : indiquez --epsg 2154 (colonnes x,y)"
+                )
+            if ressemble_utm(x, y).mean() > 0.5:
+                return (
+                    "les coordonnées sont en mètres (projection UTM d'outre-mer), pas en degrés "
+                    "WGS84 : indiquez la projection légale du territoire avec --epsg "
+                    "(5490 Antilles, 2972 Guyane, 2975 La Réunion, 4471 Mayotte, 4467 Saint-Pierre-et-Miquelon)"
+                )
+            return "les coordonnées sortent des plages de longitude (±180) et de latitude (±90)"
+        connus = dans_bornes(x, y, 1.0) > 0
+        inverses = dans_bornes(y, x, 1.0) > 0
+        if (inverses & ~connus).sum() > 0.5 * n:
+            return (
+                "longitude et latitude semblent inversées (la plupart des points tombent en "
+                "France une fois inversés) : vérifiez l'ordre des colonnes lon,lat"
+            )
+        return None
+    if epsg is not None and epsg != WGS84:
+        en_degres = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+        if en_degres.mean() > 0.5:
+            return (
+                f"les coordonnées ressemblent à des degrés (longitude, latitude) et non à des mètres "
+                f"en EPSG:{epsg} : utilisez les colonnes lon,lat ou indiquez --epsg 4326"
+            )
+    return None
