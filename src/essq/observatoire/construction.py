@@ -338,17 +338,27 @@ def construire_depuis_qualifie(
         try:
             if destination.exists():
                 shutil.copyfile(destination, tmp)
-            rapport = _construire_dans(
-                tmp,
-                qualifie,
-                date=date,
-                dossier_terr=dossier_terr,
-                fichiers_source=fichiers_source,
-                commande=commande,
-                duree_qualification=duree_qualification,
-                debut=debut,
-                afficher=afficher,
-            )
+            try:
+                rapport = _construire_dans(
+                    tmp,
+                    qualifie,
+                    date=date,
+                    dossier_terr=dossier_terr,
+                    fichiers_source=fichiers_source,
+                    commande=commande,
+                    duree_qualification=duree_qualification,
+                    debut=debut,
+                    afficher=afficher,
+                )
+            except duckdb.Error as exc:
+                raise ErreurUtilisateur(
+                    "L'agrégation du fichier qualifié a échoué : "
+                    f"{str(exc).splitlines()[0]}. L'entrepôt précédent est inchangé.",
+                    fichier=str(qualifie),
+                    correctif="vérifier que le fichier vient de « essq sirene qualifier » de cette "
+                    "version d'essq (types des colonnes), ou relancer « essq construire » avec les "
+                    "fichiers SIRENE d'origine.",
+                ) from exc
             os.replace(tmp, destination)
         finally:
             for reste in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -610,7 +620,9 @@ def construire(
     with tempfile.TemporaryDirectory(prefix=".qualification.", dir=lieux.entrepot.parent) as tmp:
         sortie = Path(tmp) / "etablissements_qualifies.parquet"
         debut = time.perf_counter()
-        qualifier(unites_legales, etablissements, sortie, home=lieux.home)
+        qualifier(
+            unites_legales, etablissements, sortie, home=lieux.home, afficher_progression=afficher
+        )
         duree_q = time.perf_counter() - debut
         return construire_depuis_qualifie(
             sortie,

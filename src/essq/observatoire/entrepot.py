@@ -7,6 +7,8 @@ build swaps a new file in with ``os.replace`` and readers keep the one they open
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,12 @@ DIMENSIONS_JSON = {
     "taille": "par_taille",
     "creation": "par_creation",
 }
+
+
+def slug(texte: str) -> str:
+    """'Action sociale' → 'action_sociale' (column names of the exports)."""
+    sans_accents = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", sans_accents.lower()).strip("_") or "inconnue"
 
 
 def _part(num: float, den: float) -> float | None:
@@ -515,7 +523,7 @@ class Entrepot:
         for dim, mod in modalites:
             if dim == "famille" and mod == "hors_ess":
                 continue
-            cle = f"{dim}_{mod}".replace("'", "")
+            cle = f"{dim}_{slug(mod)}"
             cond = f"r.dimension = '{dim}' AND r.modalite = '{mod.replace(chr(39), chr(39) * 2)}'"
             pivots.append(
                 f'coalesce(sum(r.etablissements_ess) FILTER (WHERE {cond}), 0) AS "{cle}_etablissements_ess"'
