@@ -69,7 +69,7 @@ class EcrivainStock:
         if "csv" in formats:
             destination = dossier / f"{nom}.csv"
             tmp = pile.enter_context(ecriture_atomique(destination))
-            self._csv = pile.enter_context(open(tmp, "wb"))
+            self._csv = pile.enter_context(open(tmp, "wb"))  # noqa: SIM115
             self._csv.write((",".join(schema.names) + "\n").encode("utf-8"))
             self.chemins["csv"] = destination
         if "parquet" in formats:

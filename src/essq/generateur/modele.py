@@ -8,6 +8,7 @@ one or more establishments, contiguous and in SIRET order. Everything is built c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,7 +98,7 @@ def tirer_dans(rng: np.random.Generator, cles: list[str], p: np.ndarray, n: int)
     return rng.choice(len(cles), size=n, p=p)
 
 
-def _prendre(valeurs: list[str | None], indices: np.ndarray) -> pa.Array:
+def _prendre(valeurs: Sequence[str | None], indices: np.ndarray) -> pa.Array:
     return pc.take(pa.array(valeurs, type=pa.string()), pa.array(indices, type=pa.int32()))
 
 
@@ -141,7 +142,7 @@ def generer_lot(
     k = np.where(multi, 1 + rng.geometric(0.45, n_ul), 1).clip(1, options.max_etablissements)
     if max_etablissements_lot is not None:
         cum = np.cumsum(k)
-        garder = np.searchsorted(cum, max_etablissements_lot, side="left") + 1
+        garder = int(np.searchsorted(cum, max_etablissements_lot, side="left")) + 1
         garder = min(garder, n_ul)
         k = k[:garder].copy()
         depasse = int(k.sum()) - max_etablissements_lot
@@ -291,8 +292,8 @@ def generer_lot(
     ordre = np.cumsum(gaps) - np.cumsum(gaps)[debut_ul][ul_de] + 1  # 1, 2/3, … per unit
     nic4 = np.minimum(ordre, 9999)
     base_siret = siren_num[ul_de] * 10_000 + nic4
-    cle = cle_luhn(base_siret, 13)
-    nic_num = nic4 * 10 + cle
+    cle_nic = cle_luhn(base_siret, 13)
+    nic_num = nic4 * 10 + cle_nic
     siren_txt = texte_entier(siren_num, 9)
     nic_txt = texte_entier(nic_num, 5)
     siret_txt = pc.binary_join_element_wise(pc.take(siren_txt, pa.array(ul_de)), nic_txt, "")
