@@ -72,8 +72,16 @@ class Territoires:
         self._departements = stockage.lire_table(racine, "departements")
         self._regions = stockage.lire_table(racine, "regions")
         self._zonages = stockage.lire_table(racine, "zonages")
-        self._preparer_cog()
+        self._cog_pret = False
         self._recherche: Any = None
+
+    def __getattr__(self, nom: str) -> Any:
+        # COG dictionaries are built on first use: batch lookups do not need them
+        if nom in _ATTRIBUTS_COG and not self.__dict__.get("_cog_pret", True):
+            self._cog_pret = True
+            self._preparer_cog()
+            return getattr(self, nom)
+        raise AttributeError(nom)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -95,6 +103,7 @@ class Territoires:
         self._nom_dep: dict[str, str] = {}
         self._nom_reg: dict[str, str] = {}
         self._nom_epci: dict[str, str] = {}
+        self._zonages_par_commune: dict[str, list[dict[str, Any]]] = {}
         if self._departements is not None:
             self._nom_dep = dict(
                 zip(
@@ -133,7 +142,6 @@ class Territoires:
             for ancien in ligne["anciens_codes"] or []:
                 if ancien not in actuelles:
                     self._parent.setdefault(ancien, parent)
-        self._zonages_par_commune: dict[str, list[dict[str, Any]]] = {}
         if self._zonages is not None:
             for z in self._zonages.to_pylist():
                 self._zonages_par_commune.setdefault(z["commune"], []).append(
@@ -408,14 +416,14 @@ class Territoires:
     def normaliser_communes(self, codes: Sequence[str] | np.ndarray) -> np.ndarray:
         """Arrondissements, communes déléguées/associées and old codes → current commune."""
         tableau = np.asarray(codes, dtype=object)
-        if not self._parent:
-            return tableau.copy()
-        uniques, inverse = np.unique(tableau.astype(str), return_inverse=True)
-        corriges = np.array([self._parent.get(u, u) for u in uniques], dtype=object)
-        sortie = corriges[inverse]
-        manquants = np.array([c is None or (isinstance(c, float) and c != c) for c in tableau])
-        sortie[manquants] = tableau[manquants]
-        return sortie
+        parent = self._parent
+        return np.array(
+            [
+                c if not isinstance(c, str) else parent.get(c.strip(), c.strip())
+                for c in tableau.tolist()
+            ],
+            dtype=object,
+        )
 
     def commune(self, code: str) -> dict[str, Any] | None:
         """A current commune (after normalisation) with its EPCI, département, région, zonages."""
@@ -467,22 +475,34 @@ class Territoires:
             self._recherche = Recherche(self._entrees_recherche())
         return list(self._recherche.chercher(texte, types=types, limite=limite))
 
-    def _entrees_recherche(self) -> list[tuple[str, str, str, str]]:
-        entrees: list[tuple[str, str, str, str]] = []
+    def _entrees_recherche(self) -> list[tuple[str, str, str, str, int]]:
+        entrees: list[tuple[str, str, str, str, int]] = []
         for code, fiche in self._fiche.items():
-            entrees.append(
-                ("commune", code, fiche["nom"], f"{fiche['nom']} ({fiche['departement']})")
-            )
+            libelle = f"{fiche['nom']} ({fiche['departement']})"
+            entrees.append(("commune", code, fiche["nom"], libelle, fiche["population"] or 0))
         for code, nom in self._nom_epci.items():
-            entrees.append(("epci", code, nom, nom))
+            entrees.append(("epci", code, nom, nom, 0))
         for code, nom in self._nom_dep.items():
-            entrees.append(("departement", code, nom, nom))
+            entrees.append(("departement", code, nom, nom, 0))
         for code, nom in self._nom_reg.items():
-            entrees.append(("region", code, nom, nom))
+            entrees.append(("region", code, nom, nom, 0))
         for m, mil in self._millesimes.items():
             for code, lib in zip(mil.codes, mil.libelles, strict=True):
-                entrees.append(("qpv", code, lib, f"{lib} (QPV {m})"))
+                entrees.append(("qpv", code, lib, f"{lib} (QPV {m})", 0))
         return entrees
+
+
+_ATTRIBUTS_COG = frozenset(
+    {
+        "_parent",
+        "_fiche",
+        "_nom_dep",
+        "_nom_reg",
+        "_nom_epci",
+        "_zonages_par_commune",
+        "_population",
+    }
+)
 
 
 def _codes(indices: np.ndarray, dictionnaire: pa.Array) -> pa.Array:

@@ -12,8 +12,11 @@ TYPES = ("commune", "epci", "departement", "region", "qpv")
 class Recherche:
     """A small in-memory index of (type, code, name, label) entries."""
 
-    def __init__(self, entrees: Sequence[tuple[str, str, str, str]]) -> None:
-        self.entrees = [(t, c, normaliser(n), lib, n) for t, c, n, lib in entrees]
+    def __init__(self, entrees: Sequence[tuple[str, str, str, str, int]]) -> None:
+        # (type, code, normalised name, label, name, population for tie-breaks)
+        self.entrees = [
+            (t, c, normaliser(n), lib, n, pop, normaliser(lib)) for t, c, n, lib, pop in entrees
+        ]
 
     def chercher(
         self, texte: str, *, types: Sequence[str] | None = None, limite: int = 20
@@ -24,7 +27,7 @@ class Recherche:
             return iter(())
         mots = requete.split()
         retenus = []
-        for t, c, cle, libelle, nom in self.entrees:
+        for t, c, cle, libelle, nom, pop, cle_libelle in self.entrees:
             if types and t not in types:
                 continue
             if c.upper() == code:
@@ -36,7 +39,8 @@ class Recherche:
             elif cle.startswith(requete):
                 score = 0.75
             elif all(
-                any(m == w or (len(m) >= 3 and w.startswith(m)) for w in cle.split()) for m in mots
+                any(m == w or (len(m) >= 3 and w.startswith(m)) for w in cle_libelle.split())
+                for m in mots
             ):
                 # every searched word starts a word of the name ("franc moisin" → "Franc Moisin - …")
                 score = 0.6
@@ -46,9 +50,14 @@ class Recherche:
                 continue
             # shorter names are closer to the query; communes before QPV on equal score
             score -= min(len(cle) - len(requete), 60) * 0.001
-            retenus.append(
-                (round(score, 4), TYPES.index(t) if t in TYPES else 9, c, t, libelle, nom)
-            )
+            rang = TYPES.index(t) if t in TYPES else 9
+            retenus.append((round(score, 4), rang, -pop, c, t, libelle, nom))
+        # equal scores: communes first, then the most populous (Saint-Denis 93 before 11)
+        retenus.sort(key=lambda r: (-r[0], r[1], r[2], r[3]))
+        return iter(
+            {"type": t, "code": c, "libelle": lib, "nom": nom, "score": s}
+            for s, _, _, c, t, lib, nom in retenus[:limite]
+        )
         retenus.sort(key=lambda r: (-r[0], r[1], r[2]))
         return iter(
             {"type": t, "code": c, "libelle": lib, "nom": nom, "score": s}
