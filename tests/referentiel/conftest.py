@@ -117,6 +117,24 @@ FICHIERS: dict[str, str] = {
           sources:
             - {{document: {G1}, lignes: "L100-120"}}
     """,
+    "glossaire/glossaire.yaml": f"""
+        - id: glo-iae
+          titre: IAE
+          terme: Insertion par l'activité économique
+          description: >-
+            Parcours d'accompagnement vers l'emploi des personnes éloignées du marché du travail,
+            porté par des structures conventionnées par l'État.
+          sources:
+            - {{document: {G0}, lignes: "L450-489"}}
+        - id: glo-mobilite-solidaire
+          titre: Mobilité solidaire
+          terme: Mobilité solidaire
+          description: >-
+            Aider les habitants à se déplacer pour insérer leur recherche d'emploi dans un bassin
+            plus large que leur quartier.
+          sources:
+            - {{document: {G0}, lignes: "L700"}}
+    """,
 }
 
 

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from essq.erreurs import ErreurUtilisateur
+
 OptionDossier = Annotated[
     Path | None,
     typer.Option(
@@ -137,3 +139,209 @@ def stats_cmd(
         "\nColonnes 000 à 004 : entrées dont les sources citent cette graine ; « autres » : "
         "entrées sourcées uniquement par des textes officiels."
     )
+
+
+def _filtres(valeurs: list[str]) -> dict[str, list[str]]:
+    filtres: dict[str, list[str]] = {}
+    for brut in valeurs:
+        champ, egal, valeur = brut.partition("=")
+        if not egal or not champ.strip() or not valeur.strip():
+            raise ErreurUtilisateur(
+                f"Filtre « {brut} » mal écrit",
+                correctif="Écrire --filtre champ=valeur (ex. --filtre stades=creation, "
+                "--filtre eligibilite.qpv=oui, --filtre graine=001) ; plusieurs valeurs "
+                "séparées par des virgules sont alternatives.",
+                champ="--filtre",
+            )
+        filtres.setdefault(champ.strip(), []).extend(
+            v.strip() for v in valeur.split(",") if v.strip()
+        )
+    return filtres
+
+
+@referentiel.command("chercher")
+def chercher_cmd(
+    texte: Annotated[
+        str,
+        typer.Argument(
+            help="Mots cherchés (accents et pluriels indifférents) ; vide : toutes les entrées "
+            "qui passent les filtres.",
+            show_default=False,
+        ),
+    ] = "",
+    collection: Annotated[
+        str | None,
+        typer.Option(
+            "--collection", "-c", help="Ne chercher que dans cette collection (ex. dispositifs)."
+        ),
+    ] = None,
+    filtre: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filtre",
+            "-f",
+            help="Filtre champ=valeur, répétable (ex. stades=creation, echelle=national, "
+            "cadre=seed004_6_leviers, lieu.departement=93, graine=001) ; valeurs alternatives "
+            "séparées par des virgules.",
+        ),
+    ] = None,
+    limite: Annotated[
+        int, typer.Option("--limite", "-n", help="Nombre maximal de résultats affichés.", min=0)
+    ] = 20,
+    dossier: OptionDossier = None,
+    format: OptionFormat = FormatSortie.texte,
+) -> None:
+    """Cherche dans le référentiel (texte intégral, racines françaises, facettes).
+
+    Le titre pèse plus que les mots-clés, qui pèsent plus que la description. Tous les mots
+    doivent être présents ; si aucune entrée ne les a tous, celles qui en ont au moins un
+    sont proposées (mode « ou »). Les facettes comptent les entrées trouvées par collection,
+    graine et champ énuméré (stades, besoins, echelle, cadre, famille…).
+    """
+    from essq.referentiel.modele import charger
+
+    ref = charger(dossier)
+    resultats = ref.chercher(
+        texte, collection=collection, filtres=_filtres(filtre or []), limite=limite
+    )
+    if format is FormatSortie.json:
+        _json(resultats.en_dict())
+        return
+    if resultats.mode == "tout":
+        entete = f"{resultats.total} entrée(s)"
+    elif resultats.mode == "ou":
+        entete = (
+            f"Aucune entrée ne contient tous les mots de « {texte} » ; "
+            f"{resultats.total} en contiennent au moins un"
+        )
+    else:
+        entete = f"{resultats.total} résultat(s) pour « {texte} »"
+    if resultats.filtres:
+        entete += " avec " + ", ".join(f"{c}={','.join(v)}" for c, v in resultats.filtres.items())
+    typer.echo(
+        entete
+        + (f" ({len(resultats)} affiché(s))" if len(resultats) < resultats.total else "")
+        + "."
+    )
+    for rang, r in enumerate(resultats, start=1):
+        typer.echo(
+            f"\n{rang:>3}. {r.titre}  [{r.collection} · {r.id}]"
+            + (f"  score {r.score:.2f}" if resultats.mode != "tout" else "")
+        )
+        typer.echo(f"     {r.extrait}")
+    if resultats.facettes:
+        typer.echo("\nFacettes :")
+        for champ, comptes in resultats.facettes.items():
+            valeurs = ", ".join(f"{v} ({n})" for v, n in list(comptes.items())[:12])
+            suite = f", … ({len(comptes) - 12} autres)" if len(comptes) > 12 else ""
+            typer.echo(f"  {champ} : {valeurs}{suite}")
+
+
+@referentiel.command("montrer")
+def montrer_cmd(
+    ident: Annotated[
+        str, typer.Argument(help="Identifiant de l'entrée (ex. disp-dla).", show_default=False)
+    ],
+    dossier: OptionDossier = None,
+    format: OptionFormat = FormatSortie.texte,
+) -> None:
+    """Affiche une entrée avec ses liens résolus et les entrées qui la citent."""
+    import difflib
+
+    import yaml
+
+    from essq.referentiel.modele import IdentifiantInconnu, charger
+
+    ref = charger(dossier)
+    entree = ref.get(ident)
+    if entree is None:
+        proches = difflib.get_close_matches(ident, [e.id for e in ref], n=3, cutoff=0.6)
+        raise IdentifiantInconnu(
+            f"Aucune entrée du référentiel n'a l'identifiant « {ident} »",
+            correctif=(f"Vouliez-vous dire {', '.join(proches)} ? " if proches else "")
+            + "Retrouver l'identifiant avec « essq referentiel chercher <mots> ».",
+            champ="ID",
+        )
+
+    def decrire(lien_id: str) -> dict[str, str]:
+        cible = ref.get(lien_id)
+        return {
+            "id": lien_id,
+            "collection": ref.collection_de(lien_id),
+            "titre": cible.titre if cible else "",
+        }
+
+    liens = [{"champ": lien.champ, **decrire(lien.cible)} for lien in ref.liens(ident)]
+    retroliens = [{"champ": lien.champ, **decrire(lien.source)} for lien in ref.retroliens(ident)]
+    origine = ref.origine(ident)
+    donnees = entree.model_dump(mode="json", exclude_defaults=True)
+    if format is FormatSortie.json:
+        _json(
+            {
+                "id": ident,
+                "collection": ref.collection_de(ident),
+                "fichier": origine.fichier if origine else None,
+                "ligne": origine.ligne if origine else None,
+                "graines": list(ref.graines(ident)),
+                "entree": donnees,
+                "liens": liens,
+                "retroliens": retroliens,
+            }
+        )
+        return
+    typer.echo(f"{entree.titre}\n{'=' * len(entree.titre)}")
+    typer.echo(f"Identifiant : {ident} · collection : {ref.collection_de(ident)}")
+    if origine:
+        typer.echo(
+            f"Fichier : {origine.fichier}" + (f", ligne {origine.ligne}" if origine.ligne else "")
+        )
+    typer.echo(f"\n{entree.description}\n")
+    autres = {
+        k: v for k, v in donnees.items() if k not in {"id", "titre", "description", "voir_aussi"}
+    }
+    typer.echo(yaml.safe_dump(autres, allow_unicode=True, sort_keys=False, width=100).rstrip())
+
+    def lister(titre: str, elements: list[dict[str, str]]) -> None:
+        typer.echo(f"\n{titre} :" if elements else f"\n{titre} : aucun")
+        for e in elements:
+            typer.echo(f"  - {e['champ']} → {e['titre']} [{e['collection']} · {e['id']}]")
+
+    lister("Liens", liens)
+    lister("Cité par", retroliens)
+
+
+class FormatExport(StrEnum):
+    datapackage = "datapackage"
+    json = "json"
+
+
+@referentiel.command("exporter")
+def exporter_cmd(
+    sortie: Annotated[
+        Path,
+        typer.Option(
+            "--sortie",
+            "-o",
+            help="Dossier où écrire l'export (créé, ou remplacé s'il contient un export précédent).",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[
+        FormatExport,
+        typer.Option(
+            "--format",
+            help="datapackage : Frictionless Data Package (un CSV par collection avec son Table "
+            "Schema, plus entrees, liens, sources et divergences) ; json : referentiel.json et "
+            "schemas.json.",
+            case_sensitive=False,
+        ),
+    ] = FormatExport.datapackage,
+    dossier: OptionDossier = None,
+) -> None:
+    """Exporte le référentiel validé en Data Package Frictionless ou en JSON."""
+    from essq.referentiel.export import exporter
+    from essq.referentiel.modele import charger
+
+    ref = charger(dossier)
+    destination = exporter(ref, format.value, sortie)
+    typer.echo(f"Export {format.value} de {len(ref)} entrée(s) écrit dans {destination}.")
