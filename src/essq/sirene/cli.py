@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from essq.config import VARIABLE_HOME
-from essq.console import console
 
 # Same as essq.cli.OptionHome, defined here because essq.cli imports this module at import time.
 OptionHome = Annotated[
@@ -151,10 +150,9 @@ def enregistrer(app: typer.Typer) -> None:
         from essq.sirene.listes import TYPES_LISTE, importer_liste
 
         info = importer_liste(type_liste, fichier, home=home)
-        console.print(
+        typer.echo(
             f"Liste « {TYPES_LISTE[type_liste][0]} » importée : {info.siren_valides} SIREN "
-            f"({info.lignes_lues} lignes lues, {info.lignes_rejetees} rejetées faute de SIREN valide).",
-            highlight=False,
+            f"({info.lignes_lues} lignes lues, {info.lignes_rejetees} rejetées faute de SIREN valide)."
         )
 
     @listes_app.command("voir", help="Affiche les listes importées et leur provenance.")
@@ -163,13 +161,12 @@ def enregistrer(app: typer.Typer) -> None:
 
         listes = provenance_listes(home)
         if not listes:
-            console.print("Aucune liste importée.")
+            typer.echo("Aucune liste importée.")
             return
         for t, meta in listes.items():
-            console.print(
+            typer.echo(
                 f"{t} — {TYPES_LISTE[t][0]} : {meta.get('siren_valides')} SIREN, "
-                f"fichier {meta.get('fichier')}, importée le {meta.get('date_import')}",
-                highlight=False,
+                f"fichier {meta.get('fichier')}, importée le {meta.get('date_import')}"
             )
 
     sirene.add_typer(listes_app, name="listes")

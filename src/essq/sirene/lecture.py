@@ -102,13 +102,13 @@ def _entete_csv(echantillon: bytes, encodage: str, chemin: Path) -> tuple[list[s
     return [c.strip() for c in colonnes], delimiteur
 
 
-def _lire_debut(chemin: Path, gz: bool) -> bytes:
+def _lire_debut(chemin: Path, gz: bool) -> tuple[bytes, bytes]:
+    """(header line, first TAILLE_ECHANTILLON + 1 bytes) of a plain or gzipped file."""
     try:
-        if gz:
-            with gzip.open(chemin, "rb") as f:
-                return f.read(TAILLE_ECHANTILLON + 1)
-        with open(chemin, "rb") as f:
-            return f.read(TAILLE_ECHANTILLON + 1)
+        with gzip.open(chemin, "rb") if gz else open(chemin, "rb") as f:
+            premiere = f.readline(1 << 20)
+            f.seek(0)
+            return premiere, f.read(TAILLE_ECHANTILLON + 1)
     except (OSError, EOFError) as exc:
         raise _erreur_lecture(
             chemin, f"Fichier illisible ({exc})", "Télécharger à nouveau le fichier de l'Insee."
@@ -116,11 +116,11 @@ def _lire_debut(chemin: Path, gz: bool) -> bytes:
 
 
 def _preparer_csv(chemin: Path, lecture: Path, *, gz: bool = False) -> Source:
-    echantillon = _lire_debut(lecture, gz)
+    premiere, echantillon = _lire_debut(lecture, gz)
     fin = len(echantillon) <= TAILLE_ECHANTILLON
     echantillon = echantillon[:TAILLE_ECHANTILLON]
-    encodage = _detecter_encodage(echantillon, fin)
-    colonnes, delimiteur = _entete_csv(echantillon, encodage, chemin)
+    encodage = _detecter_encodage(premiere + echantillon, fin)
+    colonnes, delimiteur = _entete_csv(premiere, encodage, chemin)
     source = Source(chemin, lecture, "csv", colonnes, encodage, delimiteur)
     if encodage != "utf-8":
         source.avertissements.append(
@@ -215,7 +215,11 @@ def resoudre_colonnes(
     for alias, nom in requises.items():
         trouve = par_minuscule.get(nom.lower())
         if trouve is None:
-            proches = difflib.get_close_matches(nom, source.colonnes, n=1, cutoff=0.6)
+            attendues = {n.lower() for n in (*requises.values(), *optionnelles.values())}
+            inconnues = [c for c in source.colonnes if c.lower() not in attendues]
+            proches = [
+                c for c in inconnues if c.lower() in nom.lower() or nom.lower() in c.lower()
+            ] or difflib.get_close_matches(nom, inconnues, n=1, cutoff=0.6)
             indice = (
                 f" Une colonne « {proches[0]} » existe : a-t-elle été renommée ?" if proches else ""
             )

@@ -206,7 +206,7 @@ def _expr_qualification(
         "raison": raison,
         "famille": famille,
         "insee": insee,
-        "conflit": f"(famille_cj IS NOT NULL AND {flag} = 'N')",
+        "conflit": f"coalesce({cj_ess} AND {flag} = 'N', FALSE)",
     }
 
 

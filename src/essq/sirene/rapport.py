@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 LIBELLES_FAMILLES = {
@@ -74,10 +74,14 @@ class RapportQualification:
         return sum(self.rejets_par_raison.values())
 
     def en_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for cle, valeur in list(d.items()):
+        d: dict[str, Any] = {}
+        for f in fields(self):
+            valeur = getattr(self, f.name)
             if isinstance(valeur, Counter):
-                d[cle] = dict(valeur)
+                valeur = dict(valeur)
+            elif f.name == "rejets_exemples":
+                valeur = [asdict(r) for r in valeur]
+            d[f.name] = valeur
         d["lignes_rejetees"] = self.lignes_rejetees
         return d
 
