@@ -526,7 +526,7 @@ class Entrepot:
             cle = f"{dim}_{slug(mod)}"
             cond = f"r.dimension = '{dim}' AND r.modalite = '{mod.replace(chr(39), chr(39) * 2)}'"
             pivots.append(
-                f'coalesce(sum(r.etablissements_ess) FILTER (WHERE {cond}), 0) AS "{cle}_etablissements_ess"'
+                f'coalesce(sum(r.etablissements_ess) FILTER (WHERE {cond}), 0)::BIGINT AS "{cle}_etablissements_ess"'
             )
             pivots.append(
                 f'coalesce(sum(r.effectif_ess_central) FILTER (WHERE {cond}), 0) AS "{cle}_effectif_ess"'
