@@ -29,9 +29,29 @@ _verrou = threading.Lock()
 _stemmer = Stemmer.Stemmer("french")
 
 
+def _table_sans_accents() -> dict[int, str]:
+    table: dict[int, str] = {ord("œ"): "oe", ord("æ"): "ae", ord("ß"): "ss"}
+    for code in range(0xC0, 0x250):
+        caractere = chr(code)
+        if code in table:
+            continue
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", caractere) if not unicodedata.combining(c)
+        )
+        if base != caractere:
+            table[code] = base
+    return table
+
+
+_SANS_ACCENTS = _table_sans_accents()
+
+
 def sans_accents(texte: str) -> str:
     """Lowercase ``texte`` and remove diacritics (« Économie » -> « economie »)."""
-    decompose = unicodedata.normalize("NFKD", texte.lower().replace("œ", "oe").replace("æ", "ae"))
+    plat = texte.lower().translate(_SANS_ACCENTS)
+    if plat.isascii():
+        return plat
+    decompose = unicodedata.normalize("NFKD", plat)
     return "".join(c for c in decompose if not unicodedata.combining(c))
 
 
