@@ -168,7 +168,8 @@ def diagnostic_coordonnees(x: np.ndarray, y: np.ndarray, epsg: int | None) -> st
             if ressemble_lambert93(x, y).mean() > 0.5:
                 return (
                     "les coordonnées sont en mètres et ressemblent à du Lambert-93 (EPSG:2154), "
-                    "pas à des degrés WGS84 : indiquez --epsg 2154 (colonnes x,y)"
+                    "pas à des degrés WGS84 : indiquez la projection avec --epsg 2154 "
+                    "(et --x/--y, ou des colonnes x,y)"
                 )
             if ressemble_utm(x, y).mean() > 0.5:
                 return (
