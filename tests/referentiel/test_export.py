@@ -122,3 +122,15 @@ def test_export_remplace_un_export_mais_pas_un_dossier_quelconque(
     assert (autre / "precieux.txt").read_text(encoding="utf-8") == "à garder"
     with pytest.raises(ErreurUtilisateur, match="inconnu"):
         exporter(ref, "xml", tmp_path / "x")
+
+
+def test_export_du_referentiel_livre_valide_avec_frictionless(tmp_path: Path) -> None:
+    """CI check of the shipped référentiel: its Data Package passes ``frictionless validate``."""
+    ref = charger()  # raises ReferentielInvalide (listing the errors) while donnees/ has any
+    sortie = exporter(ref, "datapackage", tmp_path / "livre")
+    rapport = validate(str(sortie / "datapackage.json"))
+    assert rapport.valid, rapport.flatten(
+        ["resourceName", "rowNumber", "fieldName", "type", "note"]
+    )[:20]
+    entrees = _lire_csv(sortie / "entrees.csv")
+    assert len(entrees) == len(ref) > 0
