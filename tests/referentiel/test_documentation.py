@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from essq.referentiel import COLLECTIONS
-from essq.referentiel import schemas
+from essq.referentiel import COLLECTIONS, schemas
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "referentiel.md"
 
