@@ -69,9 +69,12 @@ CREATE OR REPLACE TEMP TABLE cog AS
            coalesce(commune_parente, code)::VARCHAR AS commune_parente,
            departement::VARCHAR AS departement, region::VARCHAR AS region, epci::VARCHAR AS epci
     FROM read_parquet({p("communes.parquet")});
+-- One row per code: a commune déléguée may share its code with its commune nouvelle (the
+-- current commune wins), and parents are always looked up among current communes.
 CREATE OR REPLACE TEMP TABLE cmap AS
-    SELECT c.code, p.code AS commune, p.epci, p.departement, p.region
-    FROM cog c JOIN cog p ON p.code = c.commune_parente;
+    SELECT DISTINCT ON (c.code) c.code, p.code AS commune, p.epci, p.departement, p.region
+    FROM cog c JOIN cog p ON p.code = c.commune_parente AND p.type = 'commune-actuelle'
+    ORDER BY c.code, c.type <> 'commune-actuelle';
 CREATE OR REPLACE TEMP TABLE ref_territoires AS
     SELECT 'commune' AS niveau, code, nom AS libelle, NULL::VARCHAR AS millesime,
            epci, departement, region

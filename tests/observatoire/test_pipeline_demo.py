@@ -1,0 +1,119 @@
+"""End to end on the fictional demo territory: generated official files → territories import →
+``essq construire`` (sirene qualification + warehouse) for two stocks → indicators checked
+against the generator's ground truth, read independently from the raw files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from essq.cli import app
+from essq.erreurs import ErreurUtilisateur
+from essq.observatoire import Entrepot
+
+runner = CliRunner()
+DATES = ("2026-09-30", "2026-10-31")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    generateur = pytest.importorskip("essq.generateur.demo")
+    cog = pytest.importorskip("essq.territoires.cog")
+    qpv = pytest.importorskip("essq.territoires.qpv")
+    racine = tmp_path_factory.mktemp("demo")
+    donnees, home = racine / "demo", racine / "home"
+    generateur.generer_demo(donnees)
+    cog.importer_cog(donnees / "cog", home=home)
+    qpv.importer_qpv([donnees / "qpv" / "qpv2024_demo_wgs84.geojson"], "2024", home=home)
+    qpv.importer_qpv([donnees / "qpv" / "qpv2015_demo_wgs84.geojson"], "2015", home=home)
+    for date in DATES:
+        stock = donnees / "sirene" / date
+        r = runner.invoke(
+            app,
+            [
+                "construire",
+                "--etablissements",
+                str(stock / "StockEtablissement_utf8.parquet"),
+                "--unites-legales",
+                str(stock / "StockUniteLegale_utf8.parquet"),
+                "--date-stock",
+                date,
+                "--home",
+                str(home),
+            ],
+        )
+        assert r.exit_code == 0, (r.output, r.exception)
+    return donnees, home
+
+
+def test_chiffres_qpv_egaux_a_la_verite_du_generateur(demo: tuple[Path, Path]) -> None:
+    donnees, home = demo
+    date = DATES[-1]
+    stock = donnees / "sirene" / date / "StockEtablissement_utf8.parquet"
+    verite = donnees / "verite" / f"placement_{date}.csv"
+    con = duckdb.connect()
+    attendu = dict(
+        con.execute(
+            f"""SELECT v.qpv_2024, count(*) FROM read_parquet('{stock}') s
+                JOIN read_csv('{verite}', all_varchar = true) v ON v.siret = s.siret
+                WHERE s.etatAdministratifEtablissement = 'A' AND v.qpv_2024 IS NOT NULL
+                GROUP BY 1"""
+        ).fetchall()
+    )
+    actifs = con.execute(
+        f"SELECT count(*) FROM read_parquet('{stock}') WHERE etatAdministratifEtablissement = 'A'"
+    ).fetchone()
+    con.close()
+    assert attendu, "the demo places establishments in its QPV"
+    with Entrepot.ouvrir(home) as e:
+        for code, n in attendu.items():
+            assert (
+                e.indicateurs(f"qpv:{code}", date_stock=date)["ensemble"]["etablissements_actifs"]
+                == n
+            ), code
+        fr = e.indicateurs("france", date_stock=date)
+        assert actifs is not None and fr["ensemble"]["etablissements_actifs"] == actifs[0]
+        assert fr["en_qpv"]["etablissements_actifs"] == sum(attendu.values())
+        assert fr["ensemble"]["etablissements_ess"] > 0
+        prov = e.provenance(date)
+        assert [Path(f["chemin"]).name for f in prov["fichiers"]] == [
+            "StockEtablissement_utf8.parquet",
+            "StockUniteLegale_utf8.parquet",
+        ]
+        assert prov["duree_secondes"] > 0 and prov["millesimes_qpv"] == ["2015", "2024"]
+
+
+def test_deux_stocks_et_evolution(demo: tuple[Path, Path]) -> None:
+    _, home = demo
+    r = runner.invoke(app, ["evolution", "france", "--home", str(home)])
+    assert r.exit_code == 0, r.output
+    evo = json.loads(r.stdout)
+    assert (evo["date_debut"], evo["date_fin"]) == DATES
+    ens = evo["perimetres"]["ensemble"]["etablissements_ess"]
+    m = evo["mouvements_etablissements_ess"]
+    # every change of the active ESS count is explained by a movement
+    assert ens["variation"] == m["crees"] + m["apparus"] - m["fermes"] - m["sortis_du_champ"]
+
+
+def test_stock_brut_d_un_autre_schema_refuse(demo: tuple[Path, Path], tmp_path: Path) -> None:
+    """Raw files with another schema (old SIRENE v2 headers) are refused with a French error;
+    the warehouse already built is unchanged."""
+    from essq.observatoire import construire
+
+    _, home = demo
+    entrepot = home / "entrepot" / "essq.duckdb"
+    avant = entrepot.read_bytes()
+    etab = tmp_path / "StockEtablissement.csv"
+    ul = tmp_path / "StockUniteLegale.csv"
+    etab.write_text(
+        "SIRET;NIC;L1_NORMALISEE;APEN700\n12345678900011;00011;ASSO;9499Z\n", encoding="utf-8"
+    )
+    ul.write_text("SIREN;NJ;APEN700\n123456789;9220;9499Z\n", encoding="utf-8")
+    with pytest.raises(ErreurUtilisateur) as exc:
+        construire(etab, ul, date_stock="2026-11-30", home=home, afficher=False)
+    assert exc.value.correctif
+    assert entrepot.read_bytes() == avant
