@@ -24,7 +24,7 @@ NB_LIGNES_GRAINE = 7033  # EXT header: « 7 033 lines »
 FICHIER = "seed-001.yaml"
 
 # ---------------------------------------------------------------- expected counts
-# initiatives = 26 + 41 + 47 = 114
+# initiatives = 26 + 41 + 47 + 7 = 121
 #   26: the initiative sheets of Part 3 (EXT §3.1 table, 9 detailed + 17 short sheets, L2943-6559).
 #   41: initiatives attached to a sheet, each with its own name and activity (EXT §3.2; the
 #       Villejean/Blosne CJS is row 14 of EXT §3.3, told with the Maurepas sheet):
@@ -43,11 +43,16 @@ FICHIER = "seed-001.yaml"
 #       a figure, are not initiatives; row 15 gives 3 entries, row 54 gives 2), plus the 4
 #       collectivité approaches described in Part 1 and 2.3 (Dunkerque contrat de ville,
 #       Plaine Commune, Saint-Étienne Métropole, Ille-et-Vilaine governance).
-# dispositifs = 40: local, regional or specific schemes named in the seed (EXT §3.3 rows 1, 6, 7,
-#   11, 24, 25, 36; EXT §5.1-5.5 tables and the sheets' funding sections) that are not in the
+#    7: carrier organisations and approaches named in the sheets and chapters: APPUI (L3336),
+#       Entreprendre Ensemble (L868, L962), Zutique Productions (L6463), Down-up (L2126), the
+#       Lormont social-innovation pole project (L4932, L4982), Grasse's « Emploi Solidarité »
+#       service (L4131) and the Métropole européenne de Lille approach (L1606, L6731).
+# dispositifs = 45: local, regional or specific schemes named in the seed (EXT §3.3 rows 1, 6, 7,
+#   11, 24, 25, 36; EXT §5.1-5.5 tables, the sheets' partner and funding sections — Ecossolies,
+#   ATIS, Réso solidaire, Nord-Pas-de-Calais ESS programme, PLDESS Plaine Centrale) that are not in the
 #   shared national list (dispositifs/national.yaml: DLA, France Active, CitésLab, FEJ, CAPE,
 #   concours FACE, fonds européens… are linked, not duplicated).
-# chiffres_cles = 51: every national or territorial figure of EXT §8.1 and §8.2 that is a
+# chiffres_cles = 52: every national or territorial figure of EXT §8.1 and §8.2 that is a
 #   reference value (population, budget, count, rate), one entry per indicator; figures that
 #   belong to a single initiative are stored in that initiative's « chiffres » instead.
 # glossaire = 44: the non-generic acronyms of the seed's glossary (L6832-6907: 18 of its 45
@@ -61,9 +66,9 @@ FICHIER = "seed-001.yaml"
 #   Cour de cassation ruling) plus the 6 legal texts used to settle discrepancies or definitions
 #   (loi ESS 2014, loi Ville 2014, loi ALUR, ordonnance BRS 2016, décret CAE 2015).
 ATTENDU = {
-    "initiatives": 114,
-    "dispositifs": 40,
-    "chiffres_cles": 51,
+    "initiatives": 121,
+    "dispositifs": 45,
+    "chiffres_cles": 52,
     "glossaire": 44,
     "ressources_documentaires": 23,
 }
