@@ -170,3 +170,19 @@ def casser(mini: Path) -> Callable[[str, str, str], Path]:
         return mini
 
     return _casser
+
+
+@pytest.fixture(scope="session")
+def graines_partagees() -> Path:
+    """The five seed documents (../shared/seeds or ESSQ_GRAINES); skips, saying why, if absent."""
+    import os
+
+    dossier = Path(
+        os.environ.get("ESSQ_GRAINES", Path(__file__).resolve().parents[3] / "shared" / "seeds")
+    )
+    if not dossier.is_dir():
+        pytest.skip(
+            f"documents sources (graines) absents ({dossier}) : placer shared/seeds à côté du "
+            "dépôt ou définir ESSQ_GRAINES"
+        )
+    return dossier

@@ -22,7 +22,7 @@ def _invoquer(*args: str):
 def test_valider_un_referentiel_valide(mini: Path) -> None:
     r = _invoquer("valider", "--dossier", str(mini))
     assert r.exit_code == 0, r.output
-    assert "Référentiel valide : 10 entrée(s) dans 7 fichier(s)" in r.output
+    assert "Référentiel valide : 7 fichier(s), 10 entrée(s) valide(s)" in r.output
 
 
 def test_valider_liste_chaque_erreur_et_sort_en_erreur(casser) -> None:

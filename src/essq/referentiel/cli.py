@@ -56,6 +56,23 @@ def _json(valeur: object) -> None:
 @referentiel.command("valider")
 def valider_cmd(
     dossier: OptionDossier = None,
+    graines: Annotated[
+        Path | None,
+        typer.Option(
+            "--graines",
+            envvar="ESSQ_GRAINES",
+            help="Dossier des cinq documents sources (graines) : vérifie aussi que les lignes "
+            "citées existent et signale les passages recopiés au lieu d'être reformulés "
+            "(variable ESSQ_GRAINES).",
+            show_default=False,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Compter les avertissements comme des erreurs (code de sortie 1)."
+        ),
+    ] = False,
     format: OptionFormat = FormatSortie.texte,
 ) -> None:
     """Valide le référentiel et affiche chaque erreur avec sa correction.
@@ -71,6 +88,13 @@ def valider_cmd(
 
     racine = (dossier or DOSSIER_DONNEES).resolve()
     lecture = lire(racine)
+    problemes = list(lecture.problemes)
+    if graines is not None:
+        from essq.referentiel.graines import verifier_graines
+
+        problemes.extend(verifier_graines(lecture, graines))
+    erreurs = [p for p in problemes if p.gravite == "erreur"]
+    avertissements = [p for p in problemes if p.gravite == "avertissement"]
     nb_entrees = len(lecture.entrees)
     if format is FormatSortie.json:
         _json(
@@ -78,22 +102,21 @@ def valider_cmd(
                 "dossier": str(racine),
                 "fichiers": lecture.fichiers,
                 "entrees_valides": nb_entrees,
-                "erreurs": [p.en_dict() for p in lecture.problemes],
+                "erreurs": [p.en_dict() for p in erreurs],
+                "avertissements": [p.en_dict() for p in avertissements],
             }
         )
     else:
-        for probleme in lecture.problemes:
+        for probleme in [*erreurs, *avertissements]:
             typer.echo(probleme.texte() + "\n")
-        if lecture.problemes:
-            typer.echo(
-                f"{len(lecture.problemes)} erreur(s) dans le référentiel {racine} "
-                f"({lecture.fichiers} fichier(s), {nb_entrees} entrée(s) valide(s))."
-            )
+        bilan = f"{lecture.fichiers} fichier(s), {nb_entrees} entrée(s) valide(s)"
+        if avertissements:
+            bilan += f", {len(avertissements)} avertissement(s)"
+        if erreurs:
+            typer.echo(f"{len(erreurs)} erreur(s) dans le référentiel {racine} ({bilan}).")
         else:
-            typer.echo(
-                f"Référentiel valide : {nb_entrees} entrée(s) dans {lecture.fichiers} fichier(s) ({racine})."
-            )
-    if lecture.problemes:
+            typer.echo(f"Référentiel valide : {bilan} ({racine}).")
+    if erreurs or (strict and avertissements):
         raise typer.Exit(1)
 
 

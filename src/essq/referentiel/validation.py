@@ -19,7 +19,7 @@ import typing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -85,6 +85,7 @@ class Probleme:
     champ: str | None
     probleme: str
     correctif: str
+    gravite: Literal["erreur", "avertissement"] = "erreur"
 
     def lieu(self) -> str:
         lieu = self.fichier + (f":{self.ligne}" if self.ligne is not None else "")
@@ -95,7 +96,8 @@ class Probleme:
         return lieu
 
     def texte(self) -> str:
-        return f"{self.lieu()}\n  Problème : {self.probleme}\n  Comment corriger : {self.correctif}"
+        titre = "Problème" if self.gravite == "erreur" else "Avertissement"
+        return f"{self.lieu()}\n  {titre} : {self.probleme}\n  Comment corriger : {self.correctif}"
 
     def en_dict(self) -> dict[str, Any]:
         return asdict(self)
