@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -133,15 +132,20 @@ def test_exporter(mini: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0 and (tmp_path / "js" / "referentiel.json").is_file()
 
 
-def test_codes_de_sortie_du_script(casser, tmp_path: Path) -> None:
+def test_codes_de_sortie_du_script(casser, monkeypatch, capsys) -> None:
+    """Through the real entry point: invalid data exits 1 from valider, 2 (no traceback) elsewhere."""
+    import pytest
+
+    from essq.cli import main
+
     dossier = casser("besoins/besoins.yaml", "titre: Alimentation", "titre: ''")
-    commande = [sys.executable, "-m", "essq.cli", "referentiel"]
-    valider = subprocess.run(
-        [*commande, "valider", "--dossier", str(dossier)], capture_output=True, text=True
-    )
-    assert valider.returncode == 1 and "texte vide" in valider.stdout
-    stats = subprocess.run(
-        [*commande, "stats", "--dossier", str(dossier)], capture_output=True, text=True
-    )
-    assert stats.returncode == 2 and "Traceback" not in stats.stderr
-    assert "essq referentiel valider" in stats.stderr
+    for commande, code in (("valider", 1), ("stats", 2)):
+        monkeypatch.setattr(
+            sys, "argv", ["essq", "referentiel", commande, "--dossier", str(dossier)]
+        )
+        with pytest.raises(SystemExit) as sortie:
+            main()
+        assert sortie.value.code == code, commande
+    sorties = capsys.readouterr()
+    assert "texte vide" in sorties.out
+    assert "essq referentiel valider" in sorties.err and "Traceback" not in sorties.err

@@ -124,6 +124,7 @@ def test_export_remplace_un_export_mais_pas_un_dossier_quelconque(
         exporter(ref, "xml", tmp_path / "x")
 
 
+@pytest.mark.lent
 def test_export_du_referentiel_livre_valide_avec_frictionless(tmp_path: Path) -> None:
     """CI check of the shipped référentiel: its Data Package passes ``frictionless validate``."""
     ref = charger()  # raises ReferentielInvalide (listing the errors) while donnees/ has any
