@@ -889,7 +889,7 @@ def _verite(
 def _ecrire_manifeste(
     tmp: Path, sortie: Path, graine: int, comptes: dict[str, Any]
 ) -> ManifesteDemo:
-    lisezmoi = f"""{LIBELLE.upper()}
+    lisezmoi = f"""{LIBELLE}
 {"=" * len(LIBELLE)}
 
 Ce dossier a été généré par « essq generer demo » (essq {__version__}, graine {graine}).
