@@ -31,9 +31,10 @@ ATTENDU = {
     # report, a publication, and the MLC zoom, split into its 5 named currencies), 5 monnaies
     # locales (L899-941), 4 « LA PAROLE À » territories (Baume L296, Pfeiffer L574, Martot L1260,
     # Berlu L1270; the 5th, the ANCT, is cadre d'action #5 in the glossary and the QPV figures),
-    # and 90 other initiatives named in the champs d'action (L365-943), the thematic focuses
+    # and 100 other initiatives named in the champs d'action (L365-943, incl. the 8 SPASER adoptions
+    # of L800 not covered by a zoom), the thematic focuses
     # (L1008-1246) and the cadres d'action (L1248-1665).
-    "initiatives": 15 + 5 + 4 + 90,
+    "initiatives": 15 + 5 + 4 + 100,
     # 5 cadres d'action (L1276-1665) + 1 note on the 10 key messages (L170-183) + 24 terms.
     "glossaire": 5 + 1 + 24,
     # §5 of the extraction, one figure per entry: 5.1 (10), 5.2 (18), 5.3 (8), 5.4 (13, plus 3
