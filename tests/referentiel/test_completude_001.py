@@ -55,10 +55,11 @@ FICHIER = "seed-001.yaml"
 # chiffres_cles = 52: every national or territorial figure of EXT §8.1 and §8.2 that is a
 #   reference value (population, budget, count, rate), one entry per indicator; figures that
 #   belong to a single initiative are stored in that initiative's « chiffres » instead.
-# glossaire = 44: the non-generic acronyms of the seed's glossary (L6832-6907: 18 of its 45
-#   acronyms; generic ones such as ACI, SCIC, QPV are shared entries) plus 26 concepts the
+# glossaire = 47: the non-generic acronyms of the seed's glossary (L6832-6907: 20 of its 45
+#   acronyms, DIRECCTE and DRJSCS with their 2021 successors; generic ones such as ACI, SCIC,
+#   QPV are shared entries) plus 27 concepts and institutions the
 #   guide defines in its text (CLT mechanics, OFS/BRS, ressourcerie, accorderie, pépinière
-#   horizontale, economie informelle, diagnostic de ressources, community organizing…).
+#   horizontale, economie informelle, diagnostic de ressources, community organizing, CGET…).
 # ressources_documentaires = 23: the 17 documents and sites the guide cites (its own edition,
 #   RTES publications L198-200, ANRU guide L268-282, référentiel Emploi L299-301, VRAC impact
 #   study, Lorthiois grid, de Varine & Montfort, Moniteur article, Accenture/IMS guide, EU and
@@ -69,7 +70,7 @@ ATTENDU = {
     "initiatives": 121,
     "dispositifs": 45,
     "chiffres_cles": 52,
-    "glossaire": 44,
+    "glossaire": 47,
     "ressources_documentaires": 23,
 }
 
