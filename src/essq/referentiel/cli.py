@@ -77,11 +77,7 @@ def valider_cmd(
 ) -> None:
     """Valide le référentiel et affiche chaque erreur avec sa correction.
 
-    Vérifie le schéma de chaque entrée (champs, valeurs permises, dates et montants typés),
-    l'unicité des identifiants, la résolution de chaque lien, la présence des sources et la
-    hiérarchie des leviers. Chaque erreur nomme le fichier, la ligne, l'entrée, le champ, le
-    problème et la façon de le corriger. Code de sortie : 0 si le référentiel est valide,
-    1 s'il contient au moins une erreur.
+    Vérifie le schéma de chaque entrée (champs, valeurs permises, dates et montants typés), l'unicité des identifiants, la résolution de chaque lien, la présence des sources et la hiérarchie des leviers. Chaque erreur nomme le fichier, la ligne, l'entrée, le champ, le problème et la façon de le corriger. Code de sortie : 0 si le référentiel est valide, 1 s'il contient au moins une erreur.
     """
     from essq.referentiel.modele import DOSSIER_DONNEES
     from essq.referentiel.validation import lire
@@ -135,9 +131,7 @@ def stats_cmd(
 ) -> None:
     """Compte les entrées par collection et par graine citée dans leurs sources.
 
-    En JSON : {"collection": nombre, …} ; avec --par-graine : {"graine": {"collection":
-    nombre}}. Une entrée qui cite deux graines compte pour chacune ; « autres » regroupe les
-    entrées sourcées uniquement par des textes officiels.
+    En JSON : {"collection": nombre, …} ; avec --par-graine : {"graine": {"collection": nombre}}. Une entrée qui cite deux graines compte pour chacune ; « autres » regroupe les entrées sourcées uniquement par des textes officiels.
     """
     from essq.referentiel.modele import charger
 
@@ -216,10 +210,7 @@ def chercher_cmd(
 ) -> None:
     """Cherche dans le référentiel (texte intégral, racines françaises, facettes).
 
-    Le titre pèse plus que les mots-clés, qui pèsent plus que la description. Tous les mots
-    doivent être présents ; si aucune entrée ne les a tous, celles qui en ont au moins un
-    sont proposées (mode « ou »). Les facettes comptent les entrées trouvées par collection,
-    graine et champ énuméré (stades, besoins, echelle, cadre, famille…).
+    Le titre pèse plus que les mots-clés, qui pèsent plus que la description. Tous les mots doivent être présents ; si aucune entrée ne les a tous, celles qui en ont au moins un sont proposées (mode « ou »). Les facettes comptent les entrées trouvées par collection, graine et champ énuméré (stades, besoins, echelle, cadre, famille…).
     """
     from essq.referentiel.modele import charger
 
