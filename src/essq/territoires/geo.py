@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,10 +37,16 @@ def chemin_extension_spatiale() -> Path:
     )
 
 
-def connexion_spatiale() -> duckdb.DuckDBPyConnection:
+@lru_cache(maxsize=1)
+def _base_spatiale() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute(f"LOAD '{chemin_extension_spatiale()}'")
+    con.execute(f"LOAD '{chemin_extension_spatiale()}'")  # about 0.7 s: done once per process
     return con
+
+
+def connexion_spatiale() -> duckdb.DuckDBPyConnection:
+    """A DuckDB cursor with the spatial extension loaded (close it after use)."""
+    return _base_spatiale().cursor()
 
 
 @dataclass
@@ -115,9 +122,23 @@ def lire_vecteur(chemin: Path | str) -> list[Couche]:
             "Fichier introuvable.", fichier=str(chemin), correctif="Vérifier le chemin du fichier."
         )
     cibles: list[tuple[str, str]] = []
+    temporaire: tempfile.TemporaryDirectory[str] | None = None
     if chemin.suffix.lower() == ".zip" or zipfile.is_zipfile(chemin):
-        for membre in membres_vecteur(chemin):
-            cibles.append((f"/vsizip/{chemin.resolve()}/{membre}", f"{chemin.name}!{membre}"))
+        # GDAL's /vsizip/ reads the features but not the layer metadata (CRS): extract the
+        # chosen members (with the sidecar files of a Shapefile) to a temporary folder.
+        membres = membres_vecteur(chemin)  # raises a French error on a corrupt archive
+        temporaire = tempfile.TemporaryDirectory(prefix="essq-zip-")
+        with zipfile.ZipFile(chemin) as z:
+            tous = z.namelist()
+            for membre in membres:
+                racine = membre.rsplit(".", 1)[0]
+                for nom in tous:
+                    if nom == membre or nom.rsplit(".", 1)[0] == racine:
+                        z.extract(nom, temporaire.name)
+                extrait = Path(temporaire.name) / membre
+                if extrait.suffix.lower() in (".geojson", ".json"):
+                    _verifier_utf8(extrait)
+                cibles.append((str(extrait), f"{chemin.name}!{membre}"))
     else:
         if chemin.suffix.lower() not in EXTENSIONS_VECTEUR:
             raise ErreurUtilisateur(
@@ -147,6 +168,8 @@ def lire_vecteur(chemin: Path | str) -> list[Couche]:
                     couches.append(_lire_couche(con, source, origine, couche))
     finally:
         con.close()
+        if temporaire is not None:
+            temporaire.cleanup()
     return couches
 
 

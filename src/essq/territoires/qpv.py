@@ -243,7 +243,8 @@ def _reprojeter(enregistrements: list[dict[str, Any]], rapport: RapportQpv) -> N
                 "forcer avec --epsg (2154 pour le Lambert-93).",
             )
         wgs = _transformer(g, src, projections.WGS84)
-        centre = shapely.centroid(wgs)
+        bx0, by0, bx1, by1 = wgs.bounds  # (the centroid of an invalid ring can be anywhere)
+        centre = shapely.Point((bx0 + bx1) / 2, (by0 + by1) / 2)
         territoire = projections.PAR_EPSG[legal]
         x0, y0, x1, y1 = territoire.bornes
         if not (x0 - 2 <= centre.x <= x1 + 2 and y0 - 2 <= centre.y <= y1 + 2):
