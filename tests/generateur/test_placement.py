@@ -94,7 +94,6 @@ def test_placement_dans_les_qpv_reels(
 
 
 @pytest.mark.lent
-@pytest.mark.lent
 def test_arrondissements_pour_paris_lyon_marseille(donnees_partagees: Path, tmp_path: Path) -> None:
     """In Paris, Lyon and Marseille, SIRENE gives arrondissement codes, never 75056/69123/13055."""
     generer_stock(

@@ -19,21 +19,26 @@ FORMATS = ("csv", "parquet")
 def colonne_csv(col: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One column as CSV text: dates YYYY-MM-DD, times YYYY-MM-DDTHH:MM:SS, booleans
     true/false, empty for null, quoted (with doubled quotes) only when needed."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if col.null_count == len(col):
+        return pc.fill_null(pc.cast(col, pa.string()), "")
     t = col.type
     if pa.types.is_timestamp(t):
         s = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
     elif pa.types.is_boolean(t):
         s = pc.if_else(col, pa.scalar("true"), pa.scalar("false"))
     elif pa.types.is_string(t):
+        # Only free text can hold separators or quotes: quote it (doubling quotes) when needed.
+        besoin = pc.match_substring_regex(col, '[,"\r\n]')
         s = col
+        if pc.any(besoin).as_py():
+            cite = pc.binary_join_element_wise(
+                pa.scalar('"'), pc.replace_substring(col, '"', '""'), pa.scalar('"'), ""
+            )
+            s = pc.if_else(besoin, cite, col)
     else:
         s = pc.cast(col, pa.string())
-    besoin = pc.match_substring_regex(s, '[,"\r\n]')
-    if pc.any(besoin).as_py():
-        cite = pc.binary_join_element_wise(
-            pa.scalar('"'), pc.replace_substring(s, '"', '""'), pa.scalar('"'), ""
-        )
-        s = pc.if_else(besoin, cite, s)
     return pc.fill_null(s, "")
 
 
