@@ -99,3 +99,22 @@ def test_echec_ne_remplace_rien(tmp_path: Path) -> None:
         )
     assert (dossier / FICHIERS[0]).read_bytes() == avant
     assert sorted(p.name for p in dossier.iterdir()) == sorted(FICHIERS)
+
+
+def test_commande_demo_dans_essq_home(tmp_path: Path) -> None:
+    """Without --sortie, the demo goes to $ESSQ_HOME/demo (where `essq demo` looks for it)."""
+    runner = CliRunner()
+    r = runner.invoke(app, ["generer", "demo", "--home", str(tmp_path / "h"), "--graine", "3"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "h" / "demo" / "manifeste.json").is_file()
+    assert (
+        tmp_path / "h" / "demo" / "sirene" / "2026-10-31" / "StockUniteLegale_utf8.csv"
+    ).is_file()
+
+
+def test_verite_perimee_supprimee(tmp_path: Path, donnees_partagees: Path) -> None:
+    qpv = donnees_partagees / "qpv" / "qpv2024_dep93_lambert93.geojson"
+    generer_stock(tmp_path, 300, qpv=qpv, afficher_progression=False)
+    assert (tmp_path / "placement_qpv.parquet").is_file()
+    generer_stock(tmp_path, 300, afficher_progression=False)
+    assert not (tmp_path / "placement_qpv.parquet").exists()

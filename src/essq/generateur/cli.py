@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
+from essq.config import VARIABLE_HOME
 from essq.console import console
+
+# Same option as essq.cli.OptionHome, defined here because essq.cli imports this module.
+OptionHome = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar=VARIABLE_HOME,
+        help="Dossier des données importées et des entrepôts construits "
+        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
+        show_default=False,
+    ),
+]
 
 AIDE = (
     "Génère des fichiers aux formats officiels (stocks SIRENE, QPV, COG, zonages) pour les "
@@ -95,19 +108,26 @@ def enregistrer(app: typer.Typer) -> None:
     @groupe.command("demo")
     def demo(
         sortie: Annotated[
-            Path,
+            Path | None,
             typer.Option(
-                "--sortie", "-o", help="Dossier où écrire le territoire de démonstration."
+                "--sortie",
+                "-o",
+                help="Dossier où écrire le territoire de démonstration "
+                "(par défaut : le dossier « demo » de ESSQ_HOME).",
+                show_default=False,
             ),
-        ],
+        ] = None,
         graine: Annotated[int, typer.Option("--graine", help="Graine du tirage.")] = 2026,
+        home: OptionHome = None,
     ) -> None:
         """Génère le territoire fictif de démonstration (QPV, COG, zonages, deux stocks SIRENE)."""
+        from essq.config import emplacements
         from essq.generateur.demo import generer_demo
 
-        manifeste = generer_demo(sortie, graine=graine)
+        dossier = sortie if sortie is not None else emplacements(home).demo
+        manifeste = generer_demo(dossier, graine=graine)
         console.print(
-            f"[green]Territoire de démonstration écrit dans {sortie}[/] — "
+            f"[green]Territoire de démonstration écrit dans {dossier}[/] — "
             f"{manifeste.libelle} ({len(manifeste.fichiers)} fichiers).",
             highlight=False,
         )

@@ -99,10 +99,9 @@ def generer_stock(
     with contextlib.ExitStack() as pile:
         ecr_et = EcrivainStock(pile, sortie, FICHIER_ETABLISSEMENTS, SCHEMA_ETABLISSEMENT, formats)
         ecr_ul = EcrivainStock(pile, sortie, FICHIER_UNITES_LEGALES, SCHEMA_UNITE_LEGALE, formats)
-        verite_ecr = None
+        verite_ecr: pq.ParquetWriter | None = None
         if avec_verite:
             tmp = pile.enter_context(ecriture_atomique(sortie / FICHIER_VERITE))
-            verite_ecr = None
         barre = pile.enter_context(progression()) if afficher_progression else None
         tache = (
             barre.add_task("Génération des établissements", total=n_etablissements)
@@ -134,6 +133,8 @@ def generer_stock(
             indice_lot += 1
             if barre is not None and tache is not None:
                 barre.update(tache, completed=n_et)
+    if not avec_verite and (sortie / FICHIER_VERITE).exists():
+        (sortie / FICHIER_VERITE).unlink()  # stale ground truth of an earlier run with --qpv
     fichiers = {f"{FICHIER_ETABLISSEMENTS}.{f}": str(ecr_et.chemins[f]) for f in formats}
     fichiers |= {f"{FICHIER_UNITES_LEGALES}.{f}": str(ecr_ul.chemins[f]) for f in formats}
     if avec_verite:
