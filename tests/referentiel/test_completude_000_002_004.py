@@ -98,8 +98,10 @@ ATTENDU_PAR_FICHIER = {
     # contract types, FSE delay, Sapo, CRTE (6), study figures (6: needs, activities, retained
     # activities, proposed enterprises, monographs, webinar participants).
     "chiffres_cles/seed-004.yaml": 4 + 2 + 6 + 6,
-    # Acronyms of seed 000 §13 and seed 004 §7.4 used by the référentiel (45) + 8 notions.
-    "glossaire/seed-000-002-004.yaml": 45 + 8,
+    # Acronyms of seed 000 §13 and seed 004 §7.4 used by the référentiel (45) + 8 notions + the
+    # State's 2024 priorities (L776-786), the waves of ESS in QPV (L124-136), the regional ESS
+    # strategy (L790) and two framings of seed 002 (regional profiles L154-158, L95-101).
+    "glossaire/seed-000-002-004.yaml": 45 + 8 + 5,
     # Seed 000 §11: 6 RTES + 4 ANCT (the shared seminar counted once: 3 ANCT) + 11 other resources
     # (L1109-1146) = 20, plus 19 references cited in the body (Abhervé, Profession Banlieue, Atlas,
     # Recherches & Solidarités, Labo de l'ESS, CNV, Adie, ANCT 2025, IGAS, Dares, Avise x2, RTES/Avise
@@ -127,7 +129,7 @@ ATTENDU_PAR_GRAINE = {
         "besoins": 17,
         "activites": 4,
         "chiffres_cles": 74,
-        "glossaire": 34,
+        "glossaire": 37,
         "ressources_documentaires": 39,
     },
     "002": {
@@ -140,7 +142,7 @@ ATTENDU_PAR_GRAINE = {
         "besoins": 10,
         "activites": 6,
         "chiffres_cles": 31,
-        "glossaire": 2,
+        "glossaire": 4,
     },
     "004": {
         "familles": 3,
