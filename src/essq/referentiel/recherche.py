@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ from pydantic import BaseModel
 
 from essq.erreurs import ErreurUtilisateur
 from essq.referentiel.schemas import COLLECTIONS, LIENS, Entree
-from essq.referentiel.texte import analyser, mots, sans_accents, termes_du_mot
+from essq.referentiel.texte import MOT, MOTS_VIDES, analyser, mots, sans_accents, termes_du_mot
 from essq.referentiel.validation import graines_citees
 
 if TYPE_CHECKING:
@@ -40,10 +41,16 @@ POIDS_TITRE = 4.0
 POIDS_MOTS_CLES = 2.5
 POIDS_DESCRIPTION = 1.0
 POIDS_AUTRES = 0.5
-POIDS_PREFIXE = 0.6  # a prefix match counts for this fraction of an exact match
-LONGUEUR_MIN_PREFIXE = 4
+POIDS_PREFIXE = 0.5  # a prefix match counts for this fraction of an exact match
+LONGUEUR_MIN_PREFIXE = 4  # query stem extended to longer index terms (« coop » -> « cooper »)
+LONGUEUR_MIN_PREFIXE_INVERSE = 5  # index term shorter than the query stem (« inser » <- « insert »)
+BONUS_TITRE_EXACT = 2.0  # the query is the title, acronym or term of the entry
+BONUS_MOT_CLE_EXACT = 1.5  # the query is one of the entry's keywords
+# Static rank: at equal relevance, entries that describe a subject come before the figures
+# and documents that mention it.
+PRIORITE_COLLECTION = {"chiffres_cles": 0.7, "ressources_documentaires": 0.85}
 K1 = 1.2
-B = 0.5
+B = 0.3
 
 CHAMPS_TITRE = ("titre", "sigle", "terme")
 CHAMPS_DESCRIPTION = ("description", "definition")
@@ -318,9 +325,22 @@ class Index:
                 np.asarray(valeurs, dtype=np.float64) * idf,
             )
         self.vocabulaire = sorted(self.postings)
+        self.priorites = np.array(
+            [PRIORITE_COLLECTION.get(str(c), 1.0) for c in self.collections], dtype=np.float64
+        )
+        titres: dict[str, set[int]] = {}
+        mots_cles: dict[str, set[int]] = {}
+        for rang, entree in enumerate(self.entrees):
+            for cle in _cles_titre(entree):
+                titres.setdefault(cle, set()).add(rang)
+            for mot_cle in entree.mots_cles:
+                mots_cles.setdefault(_cle_titre(mot_cle), set()).add(rang)
+        self._titres_exacts = {c: np.asarray(sorted(r), dtype=np.int64) for c, r in titres.items()}
+        self._mots_cles_exacts = {
+            c: np.asarray(sorted(r), dtype=np.int64) for c, r in mots_cles.items() if c
+        }
 
         # Facet and filter values, computed on demand per field and kept.
-        self._valeurs: dict[str, list[list[str]]] = {}
         self._masques: dict[str, dict[str, np.ndarray]] = {}
         self._libelles: dict[str, dict[str, str]] = {}
         self._masques_collection = {nom: self.collections == nom for nom in COLLECTIONS}
@@ -332,10 +352,12 @@ class Index:
     # ------------------------------------------------------------ values per field
 
     def _preparer(self, champ: str) -> None:
+        """Per value of ``champ``, the boolean mask of the entries holding it."""
         if champ in self._masques:
             return
-        valeurs: list[list[str]] = []
+        rangs_par_valeur: dict[str, list[int]] = {}
         libelles: dict[str, str] = {}
+        normes: dict[str, str] = {}
         for rang, entree in enumerate(self.entrees):
             collection = str(self.collections[rang])
             if champ == "collection":
@@ -345,20 +367,18 @@ class Index:
             elif _champ_existe(collection, champ):
                 bruts = _valeurs_affichables(entree, champ)
             else:
-                bruts = []
-            normes = []
+                continue
             for brut in bruts:
-                norme = _normaliser_valeur(brut)
-                libelles.setdefault(norme, brut)
-                normes.append(norme)
-            valeurs.append(normes)
+                norme = normes.get(brut)
+                if norme is None:
+                    norme = normes[brut] = _normaliser_valeur(brut)
+                    libelles.setdefault(norme, brut)
+                rangs_par_valeur.setdefault(norme, []).append(rang)
         masques: dict[str, np.ndarray] = {}
-        for rang, normes in enumerate(valeurs):
-            for norme in normes:
-                if norme not in masques:
-                    masques[norme] = np.zeros(self.n, dtype=bool)
-                masques[norme][rang] = True
-        self._valeurs[champ] = valeurs
+        for norme, rangs in rangs_par_valeur.items():
+            masque = np.zeros(self.n, dtype=bool)
+            masque[rangs] = True
+            masques[norme] = masque
         self._masques[champ] = masques
         self._libelles[champ] = libelles
 
@@ -406,7 +426,9 @@ class Index:
                 if not terme.startswith(variante):
                     break
                 trouves.setdefault(terme, POIDS_PREFIXE)
-            for longueur in range(max(LONGUEUR_MIN_PREFIXE, len(variante) - 2), len(variante)):
+            for longueur in range(
+                max(LONGUEUR_MIN_PREFIXE_INVERSE, len(variante) - 2), len(variante)
+            ):
                 prefixe = variante[:longueur]
                 if prefixe in self.postings:
                     trouves.setdefault(prefixe, POIDS_PREFIXE)
@@ -468,7 +490,14 @@ class Index:
                 par_mot.append(score)
                 termes_trouves |= termes
             matrice = np.vstack(par_mot)
-            scores = matrice.sum(axis=0)
+            scores = matrice.sum(axis=0) * self.priorites
+            cle = _cle_titre(texte)
+            for exacts, bonus in (
+                (self._titres_exacts.get(cle), BONUS_TITRE_EXACT),
+                (self._mots_cles_exacts.get(cle), BONUS_MOT_CLE_EXACT),
+            ):
+                if exacts is not None:
+                    scores[exacts] *= bonus
             tous = (matrice > 0).all(axis=0) & masque
             if tous.any() or len(par_mot) == 1:
                 mode, retenus = "et", tous
@@ -515,18 +544,35 @@ class Index:
         return facettes
 
 
+def _cle_titre(texte: str) -> str:
+    return " ".join(re.findall(r"[0-9a-z]+", sans_accents(texte)))
+
+
+def _cles_titre(entree: Entree) -> set[str]:
+    """Normalised forms under which a query names the entry exactly: its title (with and
+    without its parenthesised part, and each side of a dash or colon), the acronym in
+    parentheses, ``sigle``, ``terme``."""
+    cles = {_cle_titre(entree.titre), _cle_titre(re.sub(r"\([^)]*\)", " ", entree.titre))}
+    cles.update(_cle_titre(p) for p in re.findall(r"\(([^)]*)\)", entree.titre))
+    cles.update(_cle_titre(p) for p in re.split(r" [—–:-] ", entree.titre))
+    for nom in ("sigle", "terme"):
+        valeur = getattr(entree, nom, None)
+        if isinstance(valeur, str):
+            cles.add(_cle_titre(valeur))
+    return {c for c in cles if c}
+
+
 def _extrait(description: str, termes: set[str], largeur: int = 160) -> str:
     """About ``largeur`` characters of the description around the first matching word."""
     if len(description) <= largeur:
         return description
     debut = 0
     if termes:
-        position = 0
-        for mot in description.split():
-            if any(set(variantes) & termes for variantes in analyser(mot)):
-                debut = max(0, position - largeur // 3)
+        for trouve in MOT.finditer(description):
+            mot = trouve.group().lower()
+            if mot not in MOTS_VIDES and not termes.isdisjoint(termes_du_mot(mot)):
+                debut = max(0, trouve.start() - largeur // 3)
                 break
-            position += len(mot) + 1
     morceau = description[debut : debut + largeur]
     if debut > 0:
         morceau = "…" + morceau[morceau.find(" ") + 1 :]

@@ -24,7 +24,7 @@ MOTS_VIDES = frozenset(
     """.split()  # noqa: SIM905
 )
 
-_MOT = re.compile(r"[0-9a-zà-öø-ÿœæ]+", re.IGNORECASE)
+MOT = re.compile(r"[0-9a-zà-öø-ÿœæ]+", re.IGNORECASE)
 _verrou = threading.Lock()
 _stemmer = Stemmer.Stemmer("french")
 
@@ -57,7 +57,7 @@ def sans_accents(texte: str) -> str:
 
 def mots(texte: str) -> list[str]:
     """Lowercase words of ``texte`` (accents kept), without stop words."""
-    return [m for m in _MOT.findall(texte.lower()) if m not in MOTS_VIDES and len(m) > 0]
+    return [m for m in MOT.findall(texte.lower()) if m not in MOTS_VIDES and len(m) > 0]
 
 
 @lru_cache(maxsize=200_000)

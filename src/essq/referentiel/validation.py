@@ -266,10 +266,11 @@ def traduire_erreur(modele: type[BaseModel], erreur: Any, collection: str) -> tu
     nom = str(loc[-1]) if loc else ""
 
     if typ == "missing":
+        ou = "à l'entrée" if len(loc) == 1 else f"dans « {_chemin(loc[:-1])} »"
         return (
             champ,
             "champ obligatoire absent",
-            f"Ajouter le champ « {nom} » à l'entrée (voir docs/referentiel.md).",
+            f"Ajouter le champ « {nom} » {ou} (voir docs/referentiel.md).",
         )
     if typ == "extra_forbidden":
         parent = _modele_au_chemin(modele, loc)
