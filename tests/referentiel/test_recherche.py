@@ -146,3 +146,30 @@ def test_extrait_et_export_dict(mini: Path) -> None:
     d = charger(mini).chercher("insertion").en_dict()
     assert set(d) == {"requete", "mode", "total", "filtres", "resultats", "facettes"}
     assert set(d["resultats"][0]) == {"id", "collection", "titre", "score", "extrait"}
+
+
+def test_titre_ou_sigle_exact_passe_devant(mini: Path, ecrire_ref) -> None:
+    source = f"{{document: {SEEDS['001']}, lignes: L5}}"
+    ecrire_ref(
+        mini,
+        {
+            "chiffres_cles/cc.yaml": f"""
+- id: cc-001-chefs-de-projet-citeslab
+  titre: Chefs de projet CitésLab
+  indicateur: Nombre de chefs de projet CitésLab
+  valeur: 60
+  unite: personnes
+  territoire: France
+  description: "Nombre de chefs de projet CitésLab en poste dans les quartiers prioritaires."
+  sources: [{source}]
+""",
+        },
+    )
+    ref = charger(mini)
+    # « DLA » is the acronym in the title's parentheses
+    assert ref.chercher("DLA").ids()[0] == "disp-dla"
+    # the scheme itself before the key figure that mentions it
+    assert ref.chercher("citeslab").ids()[:2] == [
+        "disp-citeslab",
+        "cc-001-chefs-de-projet-citeslab",
+    ]
