@@ -352,7 +352,7 @@ def main(args: list[str]) -> dict[str, Any]:
             print(f"  pandas / construire = {res['gain_vs_pandas']}× (mur), {res['gain_vs_pandas_cpu']}× (CPU)")
         if n == tailles[0]:
             res["service"] = etape_service(str(home))
-            cli = [_commande_indicateurs(home, t) for t in ("qpv:QN09301M", "commune:93066", "france")]
+            cli = [_commande_indicateurs(home, t) for t in ("qpv:QN09337M", "commune:93066", "france")]
             res["service"]["commande_essq_indicateurs_ms"] = [round(x) for x in cli]
             print(f"  indicateurs (ouverture + requête) : {json.dumps(res['service'], ensure_ascii=False)}")
         resultats["tailles"][str(n)] = res

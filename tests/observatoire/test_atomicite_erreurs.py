@@ -207,3 +207,31 @@ def test_cli_erreur_en_francais_code_2(home: Path) -> None:
     assert res.returncode == 2
     assert "Aucun entrepôt construit" in res.stderr and "essq construire" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_cli_construire_sans_territoires(home: Path, tmp_path: Path) -> None:
+    etab = tmp_path / "StockEtablissement.csv"
+    ul = tmp_path / "StockUniteLegale.csv"
+    etab.write_text("siret\n", encoding="utf-8")
+    ul.write_text("siren\n", encoding="utf-8")
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "essq.cli",
+            "construire",
+            "--etablissements",
+            str(etab),
+            "--unites-legales",
+            str(ul),
+            "--date-stock",
+            "2025-01-01",
+            "--home",
+            str(home),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 2
+    assert "territoires" in res.stderr and "Comment corriger" in res.stderr
+    assert not (home / "entrepot" / "essq.duckdb").exists()
