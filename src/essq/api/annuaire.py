@@ -1,0 +1,290 @@
+"""The directory of ESS establishments: filters, facets, sorting and stable cursor pagination.
+
+Reads the warehouse table ``etablissements_ess`` (built by essq.observatoire with the masked
+fields of non-diffusible establishments already removed). Pagination is keyset-based: the
+cursor carries the stock date, the sort and the last row's sort key and SIRET, so a page never
+repeats nor skips a row, even when other requests run in between.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from essq.erreurs import ErreurUtilisateur
+from essq.observatoire import Entrepot
+
+# sort name -> (SQL key expression, descending?)
+TRIS: dict[str, tuple[str, bool]] = {
+    "siret": ("siret", False),
+    "nom": ("lower(coalesce(denomination, enseigne, '~'))", False),
+    "effectif": ("coalesce(effectif_central, -1)", True),
+    "creation": ("coalesce(date_creation, DATE '1800-01-01')", True),
+    "distance_qpv": ("coalesce(distance_qpv_{m}_m, 1e12)", False),
+}
+# Size classes of the directory facet, from the estimated headcount (tranche midpoint).
+TAILLES: dict[str, tuple[float, float]] = {
+    "non_employeur": (-1.0, 0.5),
+    "1_9": (0.5, 9.5),
+    "10_49": (9.5, 49.5),
+    "50_249": (49.5, 249.5),
+    "250_plus": (249.5, 1e12),
+}
+LIBELLES_TAILLES = {
+    "non_employeur": "Sans salarié ou effectif inconnu",
+    "1_9": "1 à 9 salariés",
+    "10_49": "10 à 49 salariés",
+    "50_249": "50 à 249 salariés",
+    "250_plus": "250 salariés et plus",
+}
+PERIMETRES = ("ensemble", "en_qpv", "hors_qpv")
+LIMITE_MAX = 500
+EXPORT_MAX = 100_000
+
+
+@dataclass
+class Criteres:
+    territoire: str | None = None
+    perimetre: str = "ensemble"
+    famille: list[str] = field(default_factory=list)
+    secteur: list[str] = field(default_factory=list)
+    taille: list[str] = field(default_factory=list)
+    q: str | None = None
+    proche_qpv_m: float | None = None
+    employeur: bool | None = None
+    date_stock: str | None = None
+    millesime: str = "2024"
+    tri: str = "nom"
+
+
+def _encoder(obj: dict[str, Any]) -> str:
+    brut = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(brut).decode().rstrip("=")
+
+
+def _decoder(curseur: str) -> dict[str, Any]:
+    try:
+        brut = base64.urlsafe_b64decode(curseur + "=" * (-len(curseur) % 4))
+        obj = json.loads(brut)
+        if not isinstance(obj, dict) or not {"d", "t", "k", "s"} <= obj.keys():
+            raise ValueError
+        return obj
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ErreurUtilisateur(
+            "Curseur de pagination illisible.",
+            champ="curseur",
+            correctif="reprendre la valeur « suivant » renvoyée par la page précédente, sans la modifier.",
+        ) from exc
+
+
+class Annuaire:
+    """Queries over ``etablissements_ess`` for one warehouse view."""
+
+    def __init__(self, entrepot: Entrepot) -> None:
+        self.e = entrepot
+
+    def _where(self, c: Criteres, date: str, sauf: str | None = None) -> tuple[str, list[Any]]:
+        m = c.millesime
+        conds = ["date_stock = ?", "etat = 'A'"]
+        params: list[Any] = [date]
+        if c.territoire:
+            terr = self.e.territoire(c.territoire, m)
+            if terr["type"] == "qpv":
+                m_terr = terr["millesime"]
+                conds.append(f"qpv_{m_terr} = ?")
+                params.append(terr["code"])
+            elif terr["type"] != "france":
+                conds.append(f"{terr['type']} = ?")
+                params.append(terr["code"])
+        if sauf != "perimetre":
+            if c.perimetre == "en_qpv":
+                conds.append(f"qpv_{m} IS NOT NULL")
+            elif c.perimetre == "hors_qpv":
+                conds.append(f"qpv_{m} IS NULL")
+        if c.famille and sauf != "famille":
+            conds.append(f"famille_ess IN ({', '.join('?' * len(c.famille))})")
+            params.extend(c.famille)
+        if c.secteur and sauf != "secteur":
+            conds.append(f"secteur_ess IN ({', '.join('?' * len(c.secteur))})")
+            params.extend(c.secteur)
+        if c.taille and sauf != "taille":
+            morceaux = []
+            for t in c.taille:
+                bas, haut = TAILLES[t]
+                morceaux.append(
+                    "(coalesce(effectif_central, 0) > ? AND coalesce(effectif_central, 0) <= ?)"
+                )
+                params.extend([bas, haut])
+            conds.append("(" + " OR ".join(morceaux) + ")")
+        if c.employeur is not None:
+            conds.append("coalesce(employeur, false) = ?")
+            params.append(c.employeur)
+        if c.proche_qpv_m is not None:
+            conds.append(f"distance_qpv_{m}_m <= ?")
+            params.append(float(c.proche_qpv_m))
+        if c.q:
+            mots = [w for w in c.q.lower().split() if w][:8]
+            for mot in mots:
+                conds.append(
+                    "(strip_accents(lower(coalesce(denomination, '') || ' ' || coalesce(enseigne, ''))) "
+                    "LIKE '%' || strip_accents(?) || '%' OR siret LIKE ? || '%')"
+                )
+                params.extend([mot, mot])
+        return " AND ".join(conds), params
+
+    def verifier(self, c: Criteres) -> str:
+        """Check the criteria; return the stock date served."""
+        if c.perimetre not in PERIMETRES:
+            raise ErreurUtilisateur(
+                f"Périmètre inconnu : {c.perimetre}.",
+                champ="perimetre",
+                correctif=f"choisir parmi : {', '.join(PERIMETRES)}.",
+            )
+        if c.tri not in TRIS:
+            raise ErreurUtilisateur(
+                f"Tri inconnu : {c.tri}.",
+                champ="tri",
+                correctif=f"choisir parmi : {', '.join(TRIS)}.",
+            )
+        for t in c.taille:
+            if t not in TAILLES:
+                raise ErreurUtilisateur(
+                    f"Classe de taille inconnue : {t}.",
+                    champ="taille",
+                    correctif=f"choisir parmi : {', '.join(TAILLES)}.",
+                )
+        if c.millesime not in self.e.millesimes():
+            raise ErreurUtilisateur(
+                f"Millésime QPV absent de l'entrepôt : {c.millesime}.",
+                champ="millesime",
+                correctif=f"choisir parmi : {', '.join(self.e.millesimes())}.",
+            )
+        return self.e._date(c.date_stock)
+
+    def _colonnes(self, m: str) -> str:
+        return (
+            "siret, siren, denomination, enseigne, famille_ess, secteur_ess, naf, tranche_effectif, "
+            "effectif_central, employeur, date_creation, commune, epci, departement, lon, lat, "
+            f"qpv_{m} AS qpv, round(distance_qpv_{m}_m, 1) AS distance_qpv_m"
+        )
+
+    @staticmethod
+    def _ligne(noms: list[str], r: tuple) -> dict[str, Any]:
+        d = dict(zip(noms, r, strict=True))
+        if d["date_creation"] is not None:
+            d["date_creation"] = d["date_creation"].isoformat()
+        return d
+
+    def chercher(self, c: Criteres, limite: int = 50, curseur: str | None = None) -> dict[str, Any]:
+        if not 1 <= limite <= LIMITE_MAX:
+            raise ErreurUtilisateur(
+                f"Taille de page hors limites : {limite}.",
+                champ="limite",
+                correctif=f"choisir une taille de page entre 1 et {LIMITE_MAX}.",
+            )
+        date = self.verifier(c)
+        expr, desc = TRIS[c.tri]
+        expr = expr.format(m=c.millesime)
+        where, params = self._where(c, date)
+        total_row = self.e.con.execute(
+            f"SELECT count(*) FROM etablissements_ess WHERE {where}", params
+        ).fetchone()
+        total = int(total_row[0]) if total_row else 0
+        sql_where, sql_params = where, list(params)
+        if curseur:
+            cur = _decoder(curseur)
+            if cur["d"] != date or cur["t"] != c.tri:
+                raise ErreurUtilisateur(
+                    "Ce curseur appartient à une autre recherche (date de stock ou tri différents).",
+                    champ="curseur",
+                    correctif="relancer la recherche sans curseur.",
+                )
+            op = "<" if desc else ">"
+            sql_where += f" AND (({expr}) {op} ? OR (({expr}) = ? AND siret > ?))"
+            sql_params.extend([cur["k"], cur["k"], cur["s"]])
+        ordre = f"{expr} {'DESC' if desc else 'ASC'}, siret ASC"
+        res = self.e.con.execute(
+            f"SELECT {self._colonnes(c.millesime)}, {expr} AS _cle FROM etablissements_ess "
+            f"WHERE {sql_where} ORDER BY {ordre} LIMIT {limite + 1}",
+            sql_params,
+        )
+        noms = [d[0] for d in res.description]
+        lignes = res.fetchall()
+        suivant = None
+        if len(lignes) > limite:
+            lignes = lignes[:limite]
+            dernier = dict(zip(noms, lignes[-1], strict=True))
+            cle = dernier["_cle"]
+            if hasattr(cle, "isoformat"):
+                cle = cle.isoformat()
+            suivant = _encoder({"d": date, "t": c.tri, "k": cle, "s": dernier["siret"]})
+        resultats = []
+        for r in lignes:
+            d = self._ligne(noms, r)
+            d.pop("_cle")
+            resultats.append(d)
+        return {
+            "date_stock": date,
+            "millesime_qpv": c.millesime,
+            "total": total,
+            "resultats": resultats,
+            "suivant": suivant,
+            "facettes": self.facettes(c, date),
+        }
+
+    def facettes(self, c: Criteres, date: str) -> dict[str, dict[str, int]]:
+        """Counts per value of each facet, under every other active filter."""
+        res: dict[str, dict[str, int]] = {}
+        for nom, expr in (("famille", "famille_ess"), ("secteur", "secteur_ess")):
+            where, params = self._where(c, date, sauf=nom)
+            lignes = self.e.con.execute(
+                f"SELECT {expr}, count(*) FROM etablissements_ess WHERE {where} "
+                "GROUP BY 1 ORDER BY 2 DESC, 1",
+                params,
+            ).fetchall()
+            res[nom] = {str(k): int(n) for k, n in lignes if k is not None}
+        where, params = self._where(c, date, sauf="taille")
+        cas = " ".join(
+            f"WHEN coalesce(effectif_central, 0) > {bas} AND coalesce(effectif_central, 0) <= {haut} "
+            f"THEN '{nom}'"
+            for nom, (bas, haut) in TAILLES.items()
+        )
+        lignes = self.e.con.execute(
+            f"SELECT CASE {cas} END, count(*) FROM etablissements_ess WHERE {where} GROUP BY 1",
+            params,
+        ).fetchall()
+        par_taille = {str(k): int(n) for k, n in lignes if k is not None}
+        res["taille"] = {t: par_taille[t] for t in TAILLES if t in par_taille}
+        where, params = self._where(c, date, sauf="perimetre")
+        m = c.millesime
+        ligne = self.e.con.execute(
+            f"SELECT count(*) FILTER (WHERE qpv_{m} IS NOT NULL), count(*) FILTER (WHERE qpv_{m} IS NULL) "
+            f"FROM etablissements_ess WHERE {where}",
+            params,
+        ).fetchone() or (0, 0)
+        res["perimetre"] = {"en_qpv": int(ligne[0]), "hors_qpv": int(ligne[1])}
+        return res
+
+    def exporter(self, c: Criteres) -> tuple[list[str], list[dict[str, Any]], str]:
+        """Every matching row (up to EXPORT_MAX) for the CSV export; returns names, rows, date."""
+        date = self.verifier(c)
+        expr, desc = TRIS[c.tri]
+        expr = expr.format(m=c.millesime)
+        where, params = self._where(c, date)
+        res = self.e.con.execute(
+            f"SELECT {self._colonnes(c.millesime)} FROM etablissements_ess WHERE {where} "
+            f"ORDER BY {expr} {'DESC' if desc else 'ASC'}, siret LIMIT {EXPORT_MAX + 1}",
+            params,
+        )
+        noms = [d[0] for d in res.description]
+        lignes = res.fetchall()
+        if len(lignes) > EXPORT_MAX:
+            raise ErreurUtilisateur(
+                f"L'export dépasse {EXPORT_MAX} établissements.",
+                correctif="restreindre la recherche (territoire, famille, secteur) ou utiliser "
+                "« essq exporter » en ligne de commande.",
+            )
+        return noms, [self._ligne(noms, r) for r in lignes], date

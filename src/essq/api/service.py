@@ -1,0 +1,114 @@
+"""What the API and the web pages read: one read-only warehouse, the imported territories and
+the référentiel, shared by every request of a process.
+
+DuckDB connections are not shared between threads: each thread gets its own cursor on the
+connection opened at start-up (``Service.entrepot()``), so a process serves requests in
+parallel without re-opening the file. Several processes (``--workers``) or replicas open the
+same file read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from essq.config import emplacements
+from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
+from essq.observatoire import Entrepot
+from essq.territoires import Territoires
+
+# The fictional demo territory (essq.generateur) uses region and département « 00 », which the
+# official geographic code cannot contain: a warehouse holding them serves demo data.
+CODES_FICTIFS = {("region", "00"), ("departement", "00")}
+
+
+class Service:
+    """Shared read-only state of one serving process."""
+
+    def __init__(self, home: Path | str | None = None) -> None:
+        self.home = emplacements(home).home
+        self._verrou = threading.Lock()
+        self._base: Entrepot | None = None
+        self._local = threading.local()
+        self._territoires: Territoires | None = None
+        self._demo: bool | None = None
+
+    # ------------------------------------------------------------------ warehouse
+    def _ouvrir(self) -> Entrepot:
+        with self._verrou:
+            if self._base is None:
+                self._base = Entrepot.ouvrir(self.home, lecture_seule=True)
+            return self._base
+
+    def entrepot(self) -> Entrepot:
+        """This thread's view of the warehouse (raises DonneesAbsentes when none is built)."""
+        e = getattr(self._local, "entrepot", None)
+        if e is None:
+            base = self._ouvrir()
+            e = Entrepot(base.con.cursor(), base.chemin)
+            self._local.entrepot = e
+        return e
+
+    def territoires(self) -> Territoires:
+        with self._verrou:
+            if self._territoires is None:
+                t = Territoires.charger(self.home)
+                t.commune("00000")  # prepares the COG tables once, before threads share them
+                self._territoires = t
+            return self._territoires
+
+    def donnees_demo(self) -> bool:
+        """True when the served warehouse holds the fictional demo territory."""
+        if self._demo is None:
+            try:
+                lignes = self.entrepot().territoires()
+            except DonneesAbsentes:
+                return False
+            self._demo = any((t["niveau"], t["code"]) in CODES_FICTIFS for t in lignes)
+        return self._demo
+
+    def prechauffer(self) -> None:
+        """Open everything once at start-up so the first requests are not slower."""
+        for etape in (self.entrepot, self.territoires, self.donnees_demo):
+            with suppress(DonneesAbsentes):
+                etape()
+        try:
+            from essq.referentiel import charger
+
+            charger().index()
+        except ErreurUtilisateur:
+            pass
+
+    def fermer(self) -> None:
+        with self._verrou:
+            if self._base is not None:
+                self._base.fermer()
+                self._base = None
+
+
+@contextmanager
+def traduire_inconnu(champ: str) -> Iterator[None]:
+    """Turn the warehouse's « unknown territory » error into a 404 (Introuvable)."""
+    try:
+        yield
+    except Introuvable:
+        raise
+    except ErreurUtilisateur as exc:
+        if "inconnu" in exc.message.lower():
+            raise Introuvable(exc.message, champ=champ, correctif=exc.correctif) from exc
+        raise
+
+
+class Introuvable(ErreurUtilisateur):
+    """The requested resource does not exist (HTTP 404)."""
+
+
+class TropGrand(ErreurUtilisateur):
+    """A request exceeds a size limit (HTTP 413)."""
+
+
+def sans_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
