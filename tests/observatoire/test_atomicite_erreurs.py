@@ -235,3 +235,12 @@ def test_cli_construire_sans_territoires(home: Path, tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "territoires" in res.stderr and "Comment corriger" in res.stderr
     assert not (home / "entrepot" / "essq.duckdb").exists()
+
+
+def test_entrepot_d_une_autre_version(entrepot_construit, home: Path) -> None:
+    con = duckdb.connect(str(home / "entrepot" / "essq.duckdb"))
+    con.execute("UPDATE meta SET valeur = '0' WHERE cle = 'version_schema'")
+    con.close()
+    with pytest.raises(ErreurUtilisateur) as exc:
+        Entrepot.ouvrir(home)
+    assert "essq construire" in (exc.value.correctif or "")

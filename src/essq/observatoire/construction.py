@@ -408,7 +408,7 @@ def _construire_dans(
             if not millesimes:
                 raise ErreurUtilisateur(
                     f"Aucun QPV dans les territoires importés ({dossier_terr}).",
-                    correctif="réimporter les QPV avec « essq territoires importer-… » puis relancer.",
+                    correctif="importer les QPV : « essq territoires importer-qpv FICHIER --millesime 2024 », puis relancer.",
                 )
             verifier_qualifie(con, qualifie, millesimes)
             con.execute(

@@ -112,7 +112,21 @@ class Entrepot:
                 "StockEtablissement.csv --unites-legales StockUniteLegale.csv --date-stock AAAA-MM-JJ » "
                 "(avec le même --home).",
             )
+        from essq.observatoire.construction import VERSION_SCHEMA_ENTREPOT
+
         con = duckdb.connect(str(chemin), read_only=lecture_seule)
+        try:
+            version = con.execute("SELECT valeur FROM meta WHERE cle = 'version_schema'").fetchone()
+        except duckdb.Error:
+            version = None
+        if version is None or version[0] != str(VERSION_SCHEMA_ENTREPOT):
+            con.close()
+            raise ErreurUtilisateur(
+                f"L'entrepôt {chemin} a été construit par une autre version d'essq "
+                f"(schéma {version[0] if version else 'inconnu'}, attendu {VERSION_SCHEMA_ENTREPOT}).",
+                correctif="supprimer le dossier entrepot/ de ESSQ_HOME puis reconstruire chaque date "
+                "de stock avec « essq construire ».",
+            )
         return cls(con, chemin)
 
     def fermer(self) -> None:
@@ -203,7 +217,7 @@ class Entrepot:
                 f"Territoire inconnu de l'entrepôt : {niveau}:{code}.",
                 champ="TERRITOIRE",
                 correctif="vérifier le code (COG en vigueur pour les communes, SIREN pour les EPCI, "
-                "code QPV QN… pour 2024 ou QP… pour 2015) ; « essq qpv chercher » aide à le trouver.",
+                "code QPV QN… pour 2024 ou QP… pour 2015) ; « essq territoires chercher » aide à le trouver.",
             )
         n, c, lib, mil, epci, dep, reg = lignes[0]
         return {

@@ -38,9 +38,10 @@ def dossier_territoires(home: Path | str | None) -> Path:
         raise DonneesAbsentes(
             f"Les territoires ne sont pas importés dans {dossier} "
             f"(fichiers manquants : {', '.join(manquants)}).",
-            correctif="importer d'abord les QPV et le code officiel géographique avec les "
-            "commandes « essq territoires importer-… » (voir « essq territoires --help »), "
-            "avec le même --home, puis relancer « essq construire ».",
+            correctif="importer d'abord le code officiel géographique et les QPV avec le même "
+            "--home : « essq territoires importer-cog DOSSIER_COG » puis « essq territoires "
+            "importer-qpv FICHIER_QPV --millesime 2024 » (voir « essq territoires --help »), puis relancer "
+            "« essq construire ».",
         )
     return dossier
 
