@@ -310,9 +310,13 @@ def montrer_cmd(
             f"Fichier : {origine.fichier}" + (f", ligne {origine.ligne}" if origine.ligne else "")
         )
     typer.echo(f"\n{entree.description}\n")
+    communs = ("mots_cles", "divergences", "sources")
     autres = {
-        k: v for k, v in donnees.items() if k not in {"id", "titre", "description", "voir_aussi"}
+        k: v
+        for k, v in donnees.items()
+        if k not in {"id", "titre", "description", "voir_aussi", *communs}
     }
+    autres.update({k: donnees[k] for k in communs if k in donnees})
     typer.echo(yaml.safe_dump(autres, allow_unicode=True, sort_keys=False, width=100).rstrip())
 
     def lister(titre: str, elements: list[dict[str, str]]) -> None:
