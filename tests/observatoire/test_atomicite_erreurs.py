@@ -244,3 +244,20 @@ def test_entrepot_d_une_autre_version(entrepot_construit, home: Path) -> None:
     with pytest.raises(ErreurUtilisateur) as exc:
         Entrepot.ouvrir(home)
     assert "essq construire" in (exc.value.correctif or "")
+
+
+def test_un_lecteur_ouvert_pendant_une_construction_garde_sa_version(
+    entrepot_construit, home: Path, tmp_path: Path, fabrique
+) -> None:
+    lecteur = Entrepot.ouvrir(home)
+    try:
+        avant = lecteur.indicateurs("france")
+        chemin = tmp_path / "q3.parquet"
+        fabrique["qualifie"](chemin, 500, graine=11)
+        construire_depuis_qualifie(chemin, date_stock="2025-09-01", home=home, afficher=False)
+        assert lecteur.dates_stock() == ["2025-01-01"]
+        assert lecteur.indicateurs("france") == avant
+    finally:
+        lecteur.fermer()
+    with Entrepot.ouvrir(home) as e:
+        assert e.dates_stock() == ["2025-01-01", "2025-09-01"]
