@@ -162,17 +162,38 @@ def home_synthetique(home: Path, fichier_synthetique: Path, cog_synthetique: Pat
 
 @pytest.fixture(scope="session")
 def home_reel(donnees_partagees: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Real QPV 2024 (métropole + outre-mer), COG 2026 and zonings, imported once per worker."""
-    home = tmp_path_factory.mktemp("essq_reel")
-    qpv = donnees_partagees / "qpv"
-    importer_cog(donnees_partagees / "cog", home=home)
-    importer_qpv(
-        [qpv / "qpv2024_metropole_wgs84_4dp.geojson", qpv / "qpv2024_outremer_wgs84_4dp.geojson"],
-        "2024",
-        home=home,
-    )
-    importer_zonage(donnees_partagees / "zonages" / "zrr_communes_cog2021_anct.csv", home=home)
-    importer_zonage(donnees_partagees / "zonages" / "anct_acv_pvd_ort_communes.json", home=home)
+    """Real QPV 2024 (métropole + outre-mer), COG 2026 and zonings, imported once per run.
+
+    The import is shared by the pytest-xdist workers (file lock in the common temp folder).
+    """
+    import fcntl
+    import os
+
+    racine = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        racine = racine.parent  # the run's folder, common to every worker
+    home = racine / "essq_reel"
+    with open(racine / "essq_reel.verrou", "w") as verrou:
+        fcntl.flock(verrou, fcntl.LOCK_EX)
+        if not (home / "pret").exists():
+            shutil.rmtree(home, ignore_errors=True)
+            qpv = donnees_partagees / "qpv"
+            importer_cog(donnees_partagees / "cog", home=home)
+            importer_qpv(
+                [
+                    qpv / "qpv2024_metropole_wgs84_4dp.geojson",
+                    qpv / "qpv2024_outremer_wgs84_4dp.geojson",
+                ],
+                "2024",
+                home=home,
+            )
+            importer_zonage(
+                donnees_partagees / "zonages" / "zrr_communes_cog2021_anct.csv", home=home
+            )
+            importer_zonage(
+                donnees_partagees / "zonages" / "anct_acv_pvd_ort_communes.json", home=home
+            )
+            (home / "pret").touch()
     return home
 
 

@@ -197,39 +197,32 @@ def _lire_couche(
     con: duckdb.DuckDBPyConnection, source: str, origine: str, meta: dict[str, Any]
 ) -> Couche:
     nom = meta["name"]
-    requete = f"SELECT * FROM ST_Read({_sql_texte(source)}, layer={_sql_texte(nom)})"
+    requete = (
+        f"SELECT * EXCLUDE (geom), ST_AsWKB(geom) AS __wkb_essq "
+        f"FROM ST_Read({_sql_texte(source)}, layer={_sql_texte(nom)})"
+    )
     try:
         rel = con.execute(requete)
         colonnes = [d[0] for d in rel.description]
         lignes_brutes = rel.fetchall()
     except duckdb.Error as exc:
         message = str(exc).splitlines()[0]
+        if "geom" in message and "EXCLUDE" in message.upper():
+            raise ErreurUtilisateur(
+                f"La couche « {nom} » n'a pas de géométrie.",
+                fichier=origine,
+                correctif="Fournir les contours (polygones) des quartiers, pas une simple liste.",
+            ) from exc
         raise ErreurUtilisateur(
             f"Lecture impossible de la couche « {nom} » : {message}",
             fichier=origine,
             correctif="Vérifier l'encodage (UTF-8 attendu, ou fichier .cpg pour un Shapefile) et l'intégrité du fichier.",
         ) from exc
-    geo = [i for i, c in enumerate(colonnes) if c == "geom"]
-    if not geo:
-        raise ErreurUtilisateur(
-            f"La couche « {nom} » n'a pas de géométrie.",
-            fichier=origine,
-            correctif="Fournir les contours (polygones) des quartiers, pas une simple liste.",
-        )
-    ig = geo[0]
-    champs = [c for i, c in enumerate(colonnes) if i != ig]
-    wkbs: list[bytes | None] = []
-    lignes: list[dict[str, Any]] = []
-    # geometries come back as DuckDB GEOMETRY values: fetch them as WKB in one pass
-    wkb_rel = con.execute(
-        f"SELECT ST_AsWKB(geom) FROM ST_Read({_sql_texte(source)}, layer={_sql_texte(nom)})"
-    )
-    for (w,) in wkb_rel.fetchall():
-        wkbs.append(bytes(w) if w is not None else None)
-    for ligne in lignes_brutes:
-        lignes.append(
-            {c: v for i, (c, v) in enumerate(zip(colonnes, ligne, strict=True)) if i != ig}
-        )
+    champs = colonnes[:-1]
+    wkbs: list[bytes | None] = [
+        bytes(ligne[-1]) if ligne[-1] is not None else None for ligne in lignes_brutes
+    ]
+    lignes = [dict(zip(champs, ligne[:-1], strict=True)) for ligne in lignes_brutes]
     return Couche(
         origine=f"{origine}:{nom}" if "!" in origine else origine,
         champs=champs,

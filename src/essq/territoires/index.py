@@ -138,9 +138,18 @@ class IndexZone:
         borne = np.full(len(centres), np.inf)
         np.minimum.at(borne, ic, dc)
         borne = borne + pas_distance * np.sqrt(0.5) + 1e-6
-        boites = shapely.box(cx0, cy0, cx0 + pas_distance, cy0 + pas_distance)
+        # candidates: polygons whose bounding box lies within ``borne`` of the cell (a superset
+        # of those whose exact distance does; queries prune further with exact distances)
         arbre = shapely.STRtree(geometries)
-        qc, qp = arbre.query(boites, predicate="dwithin", distance=borne)
+        elargies = shapely.box(
+            cx0 - borne, cy0 - borne, cx0 + pas_distance + borne, cy0 + pas_distance + borne
+        )
+        qc, qp = arbre.query(elargies)
+        bb = bornes[qp]
+        dx = np.maximum(np.maximum(bb[:, 0] - (cx0[qc] + pas_distance), cx0[qc] - bb[:, 2]), 0.0)
+        dy = np.maximum(np.maximum(bb[:, 1] - (cy0[qc] + pas_distance), cy0[qc] - bb[:, 3]), 0.0)
+        garde = np.hypot(dx, dy) <= borne[qc]
+        qc, qp = qc[garde], qp[garde]
         ordre = np.lexsort((qp, qc))
         qc, qp = qc[ordre], qp[ordre]
         dist_ptr = np.zeros(dnx * dny + 1, dtype=np.int64)
@@ -292,8 +301,12 @@ class IndexZone:
             minorant = np.hypot(dx, dy)
             # exact distance first to each point's candidate with the smallest lower bound,
             # then only to the candidates whose lower bound does not exceed it.
-            ordre = np.lexsort((minorant, pts))
-            premier = ordre[np.r_[0, np.flatnonzero(np.diff(pts[ordre])) + 1]]
+            # pairs are grouped by point (pts is non-decreasing): per-group minimum, first hit
+            nouveau = np.r_[True, pts[1:] != pts[:-1]]
+            groupe = np.cumsum(nouveau) - 1
+            mini = np.minimum.reduceat(minorant, np.flatnonzero(nouveau))
+            atteint = np.flatnonzero(minorant == mini[groupe])
+            premier = atteint[np.r_[True, pts[atteint][1:] != pts[atteint][:-1]]]
             points = shapely.points(x[lignes], y[lignes])
             d = np.full(len(cands), np.inf)
             d[premier] = shapely.distance(self.geometries[cands[premier]], points[pts[premier]])

@@ -1,0 +1,109 @@
+"""Property tests: the grid index answers exactly like brute force over every polygon."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon, box
+
+from essq.territoires.index import IndexZone
+
+X0, Y0 = 650_000.0, 6_860_000.0
+
+
+@st.composite
+def polygones(draw: st.DrawFn) -> list[shapely.Geometry]:
+    n = draw(st.integers(1, 6))
+    sortie = []
+    for _ in range(n):
+        cx = draw(st.integers(0, 3000)) + X0
+        cy = draw(st.integers(0, 3000)) + Y0
+        forme = draw(st.sampled_from(["boite", "triangle", "disque", "anneau"]))
+        if forme == "boite":
+            g = box(cx, cy, cx + draw(st.integers(5, 1500)), cy + draw(st.integers(5, 1500)))
+        elif forme == "triangle":
+            g = Polygon(
+                [
+                    (cx, cy),
+                    (cx + draw(st.integers(10, 900)), cy + draw(st.integers(-400, 400))),
+                    (cx + draw(st.integers(-400, 400)), cy + draw(st.integers(10, 900))),
+                ]
+            )
+        elif forme == "disque":
+            g = shapely.Point(cx, cy).buffer(
+                draw(st.integers(5, 700)), quad_segs=draw(st.integers(2, 12))
+            )
+        else:
+            r = draw(st.integers(60, 700))
+            g = shapely.Point(cx, cy).buffer(r).difference(shapely.Point(cx, cy).buffer(r // 2))
+        if g.is_valid and not g.is_empty and g.area > 0:
+            sortie.append(g)
+    if not sortie:
+        sortie.append(box(X0, Y0, X0 + 100, Y0 + 100))
+    return sortie
+
+
+def _brute(geoms: list[shapely.Geometry], x: np.ndarray, y: np.ndarray):
+    contient = np.full(len(x), -1)
+    for i in reversed(range(len(geoms))):  # smallest index (= smallest code) wins
+        contient[shapely.intersects_xy(geoms[i], x, y)] = i
+    points = shapely.points(x, y)
+    d = np.array([shapely.distance(g, points) for g in geoms])  # (polygons, points)
+    return contient, d.min(axis=0), d
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    geoms=polygones(), graine=st.integers(0, 2**31 - 1), pas=st.sampled_from([13.0, 50.0, 100.0])
+)
+def test_index_egal_force_brute(geoms: list[shapely.Geometry], graine: int, pas: float) -> None:
+    rng = np.random.default_rng(graine)
+    index = IndexZone.construire(
+        np.array(geoms, dtype=object), 2154, pas_fin=pas, pas_distance=4 * pas, marge=2000
+    )
+    # random points, polygon vertices and edge midpoints (boundary points), far points
+    sommets = shapely.get_coordinates(np.array(geoms, dtype=object))
+    milieux = (sommets[:-1] + sommets[1:]) / 2
+    aleatoires = np.column_stack(
+        [rng.uniform(X0 - 3000, X0 + 7000, 300), rng.uniform(Y0 - 3000, Y0 + 7000, 300)]
+    )
+    lointains = np.array([[X0 - 50_000, Y0], [X0, Y0 + 80_000]])
+    pts = np.vstack([aleatoires, sommets, milieux, lointains])
+    x, y = pts[:, 0], pts[:, 1]
+    attendu, dmin, toutes = _brute(geoms, x, y)
+    assert np.array_equal(index.contenant(x, y), attendu)
+    ip, d = index.plus_proche(x, y)
+    assert np.allclose(d, dmin, rtol=0, atol=1e-6)
+    # nearest = smallest index among the polygons at the minimum distance
+    for k in range(len(x)):
+        ex_aequo = np.flatnonzero(np.abs(toutes[:, k] - dmin[k]) <= 1e-9)
+        assert ip[k] == ex_aequo.min() or np.abs(toutes[ip[k], k] - dmin[k]) <= 1e-6
+
+
+def test_frontiere_commune_et_liseré_plus_petit_code() -> None:
+    """The documented tie-break: boundary points belong to the QPV; ties → smallest code."""
+    a = box(0, 0, 100, 100)
+    b = box(100, 0, 200, 100)  # shares the edge x = 100 with a
+    c = box(190, 50, 300, 150)  # overlaps b on [190, 200] × [50, 100]
+    index = IndexZone.construire(
+        np.array([a, b, c], dtype=object), 2154, pas_fin=10, pas_distance=40, marge=500
+    )
+    x = np.array([100.0, 195.0, 250.0, 0.0, 300.0, 350.0])
+    y = np.array([50.0, 75.0, 120.0, 0.0, 150.0, 150.0])
+    assert index.contenant(x, y).tolist() == [0, 1, 2, 0, 2, -1]
+    ip, d = index.plus_proche(np.array([350.0]), np.array([150.0]))
+    assert ip.tolist() == [2] and d.tolist() == [50.0]
+
+
+def test_enregistrement_et_empreinte(tmp_path) -> None:
+    geoms = np.array([box(0, 0, 100, 100), box(300, 0, 400, 100)], dtype=object)
+    index = IndexZone.construire(geoms, 2154)
+    chemin = tmp_path / "i.npz"
+    index.enregistrer(chemin, "abc")
+    assert IndexZone.charger(chemin, geoms, "autre") is None  # stale → rebuilt by the caller
+    relu = IndexZone.charger(chemin, geoms, "abc")
+    assert relu is not None
+    x, y = np.array([50.0, 350.0, 200.0]), np.array([50.0, 50.0, 50.0])
+    assert relu.contenant(x, y).tolist() == index.contenant(x, y).tolist() == [0, 1, -1]
