@@ -287,22 +287,8 @@ class PlaceurQPV(Placeur):
             e: (shapely.STRtree(self._geoms[self._epsg == e]), np.flatnonzero(self._epsg == e))
             for e in np.unique(self._epsg)
         }
-        # Triangles of every QPV, concatenated, with cumulative areas per QPV.
-        tris, debuts, cumuls = [], [], []
-        total = 0
-        for q in qpv:
-            t = _triangles(q.geom, marge=0.5)
-            a = 0.5 * np.abs(
-                (t[:, 1, 0] - t[:, 0, 0]) * (t[:, 2, 1] - t[:, 0, 1])
-                - (t[:, 2, 0] - t[:, 0, 0]) * (t[:, 1, 1] - t[:, 0, 1])
-            )
-            tris.append(t)
-            debuts.append(total)
-            cumuls.append(np.cumsum(a))
-            total += len(t)
-        self._tris = np.concatenate(tris)
-        self._tri_debut = np.array(debuts + [total], dtype=np.int64)
-        self._tri_cumul = cumuls
+        # Triangles of each QPV (computed on first use), with cumulative areas.
+        self._tri_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._commune_qpv = np.array(
             [self.indice_commune(q.commune, self._libelle(q)) for q in qpv], dtype=np.int32
         )
@@ -336,14 +322,14 @@ class PlaceurQPV(Placeur):
                 break
             qq = q[a_faire]
             u = rng.random(len(qq))
-            k = np.empty(len(qq), dtype=np.int64)
-            for j in np.unique(qq):  # per QPV: pick a triangle proportionally to its area
-                m = qq == j
-                cum = self._tri_cumul[j]
-                k[m] = self._tri_debut[j] + np.searchsorted(cum, u[m] * cum[-1], side="right").clip(
-                    0, len(cum) - 1
-                )
-            t = self._tris[k]
+            t = np.empty((len(qq), 3, 2))
+            ordre = np.argsort(qq, kind="stable")
+            uniques, debuts = np.unique(qq[ordre], return_index=True)
+            for j, m in zip(uniques, np.split(ordre, debuts[1:]), strict=True):
+                # per QPV: pick a triangle proportionally to its area
+                tris, cum = self._triangles_de(int(j))
+                k = np.searchsorted(cum, u[m] * cum[-1], side="right").clip(0, len(cum) - 1)
+                t[m] = tris[k]
             r1 = rng.uniform(0.02, 0.98, len(qq))
             r2 = rng.uniform(0.02, 0.98, len(qq))
             s = np.sqrt(r1)
@@ -356,9 +342,22 @@ class PlaceurQPV(Placeur):
             a_faire = a_faire[~ok]
         if len(a_faire):  # tiny slivers: the representative point, rounded, if still inside
             qq = q[a_faire]
-            x[a_faire] = np.round(shapely.get_x(self._repli[qq]), 1)
-            y[a_faire] = np.round(shapely.get_y(self._repli[qq]), 1)
+            px = np.round(shapely.get_x(self._repli[qq]), 1)
+            py = np.round(shapely.get_y(self._repli[qq]), 1)
+            ok = self._verifier_dedans(qq, px, py)
+            x[a_faire] = np.where(ok, px, np.nan)  # NaN: placed without coordinates instead
+            y[a_faire] = np.where(ok, py, np.nan)
         return x, y
+
+    def _triangles_de(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        if j not in self._tri_cache:
+            t = _triangles(self.qpv[j].geom, marge=0.5)
+            a = 0.5 * np.abs(
+                (t[:, 1, 0] - t[:, 0, 0]) * (t[:, 2, 1] - t[:, 0, 1])
+                - (t[:, 2, 0] - t[:, 0, 0]) * (t[:, 1, 1] - t[:, 0, 1])
+            )
+            self._tri_cache[j] = (t, np.cumsum(a))
+        return self._tri_cache[j]
 
     def _verifier_dedans(self, q: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ok = shapely.contains_xy(self._geoms[q], x, y)
