@@ -397,6 +397,7 @@ def test_champs_des_collectivites_du_seed_000_relies_aux_deux_autres_cadres(
         assert f"lev003-ca{numero}" in champ.equivalents  # same 7 fields in seed 003
         assert f"lev003-ca{numero}" in ids_003
         assert any(x.startswith("lev004-") for x in champ.equivalents), champ.id
+        assert champ.initiatives and all(i.startswith("ini-000-") for i in champ.initiatives)
 
 
 def test_grille_de_perennite_un_prerequis_et_dix_sept_criteres(
