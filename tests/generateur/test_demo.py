@@ -297,6 +297,11 @@ def test_deux_dates_de_stock_et_mouvements(demo) -> None:
     assert luhn_valide(list(b)).all()
     sieges = {s for s, r in b.items() if r["etablissementSiege"] == "true"}
     assert {u["siren"] + u["nicSiegeUniteLegale"] for u in ul_b.values()} == sieges
+    for u in ul_b.values():  # an active unit has an active head office; a ceased one none active
+        siege = b[u["siren"] + u["nicSiegeUniteLegale"]]
+        assert (siege["etatAdministratifEtablissement"] == "A") == (
+            u["etatAdministratifUniteLegale"] == "A"
+        )
 
 
 def test_demo_deterministe(demo, tmp_path: Path) -> None:

@@ -133,6 +133,10 @@ def test_identifiants_valides(etablissements, unites) -> None:
     assert {e["siren"] for e in etablissements} == set(sirens)
     sieges = {e["siret"] for e in etablissements if e["etablissementSiege"] == "true"}
     assert {u["siren"] + u["nicSiegeUniteLegale"] for u in unites} == sieges
+    etat = {e["siret"]: e["etatAdministratifEtablissement"] for e in etablissements}
+    for u in unites:
+        actif = u["etatAdministratifUniteLegale"] == "A"
+        assert (etat[u["siren"] + u["nicSiegeUniteLegale"]] == "A") == actif
 
 
 def test_listes_de_codes_valides(etablissements, unites) -> None:

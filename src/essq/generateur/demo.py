@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -718,8 +719,16 @@ def _ecrire_stocks(tmp, graine, placeur, g24, g15, barre, tache) -> dict[str, An
         for i, r in enumerate(et_b[: len(et_a)])
         if r["etatAdministratifEtablissement"] == "A" and r["codeCommuneEtablissement"]
     ]
+    nb_etablissements = Counter(r["siren"] for r in et_b)
     choisis = rng_b.permutation(actifs)
-    fermetures, transferts = choisis[:35], choisis[35:60]
+    transferts = choisis[:25]
+    # A closed head office of a unit that keeps other establishments would leave it without
+    # a head office: close secondary establishments or single-establishment units only.
+    fermetures = [
+        i
+        for i in choisis[25:]
+        if not et_b[i]["etablissementSiege"] or nb_etablissements[et_b[i]["siren"]] == 1
+    ][:35]
     for i in fermetures:
         r = et_b[i]
         d = jour(int(rng_b.integers(0, 31)))
@@ -758,9 +767,18 @@ def _ecrire_stocks(tmp, graine, placeur, g24, g15, barre, tache) -> dict[str, An
             libelleCommuneEtablissement=c.libelle,
             coordonneeLambertAbscisseEtablissement=coord_x,
             coordonneeLambertOrdonneeEtablissement=coord_y,
-            identifiantAdresseEtablissement=None
+            identifiantAdresseEtablissement="[ND]"
             if masque
             else f"{c.code}_{9000 + k:04d}_{(k * 7) % 150 + 1:05d}",
+            complementAdresseEtablissement=None,
+            indiceRepetitionEtablissement=None,
+            dernierNumeroVoieEtablissement=None,
+            indiceRepetitionDernierNumeroVoieEtablissement=None,
+            distributionSpecialeEtablissement=None,
+            codeCedexEtablissement=None,
+            libelleCedexEtablissement=None,
+            trancheEffectifsEtablissement=None,
+            anneeEffectifsEtablissement=None,
             numeroVoieEtablissement="[ND]" if masque else str((k * 7) % 150 + 1),
             libelleVoieEtablissement="[ND]" if masque else "DES NOUVEAUX LOCAUX",
             typeVoieEtablissement="[ND]" if masque else "RUE",

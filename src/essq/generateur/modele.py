@@ -409,7 +409,9 @@ def generer_lot(
         "numeroVoieEtablissement": _nd_si(numero_txt, p_et),
         "indiceRepetitionEtablissement": _nd_si(indice, p_et),
         "dernierNumeroVoieEtablissement": _nd_si(dernier_numero, p_et),
-        "indiceRepetitionDernierNumeroVoieEtablissement": _masque_null(indice, ~plage),
+        "indiceRepetitionDernierNumeroVoieEtablissement": _nd_si(
+            _masque_null(indice, ~plage), p_et
+        ),
         "typeVoieEtablissement": _nd_si(type_voie, p_et),
         "libelleVoieEtablissement": _nd_si(_masque_null(libelle_voie, etranger), p_et),
         "codePostalEtablissement": code_postal,
