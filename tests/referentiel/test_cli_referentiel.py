@@ -6,12 +6,22 @@ import json
 import sys
 from pathlib import Path
 
+import typer
 from typer.testing import CliRunner
 
-from essq.cli import app
 from essq.erreurs import ErreurUtilisateur
+from essq.referentiel.cli import enregistrer
 
 runner = CliRunner()
+# Only this package's commands, so that these tests do not depend on other packages' CLIs;
+# test_codes_de_sortie_du_script goes through the real ``essq`` entry point.
+app = typer.Typer()
+enregistrer(app)
+
+
+@app.callback()
+def _racine() -> None:
+    """Racine de test."""
 
 
 def _invoquer(*args: str):

@@ -5,13 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from essq.cli import app
 from essq.erreurs import ErreurUtilisateur
+from essq.referentiel.cli import enregistrer
 from essq.referentiel.graines import verifier_graines
 from essq.referentiel.schemas import SEEDS
 from essq.referentiel.validation import DOSSIER_DONNEES, lire
+
+app = typer.Typer()
+enregistrer(app)
+
+
+@app.callback()
+def _racine() -> None:
+    """Racine de test."""
+
 
 PHRASE = (
     "Les habitants du quartier se sont réunis chaque semaine pendant deux ans pour monter "

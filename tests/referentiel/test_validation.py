@@ -279,3 +279,20 @@ def test_le_referentiel_livre_est_valide() -> None:
     assert not problemes, "\n\n".join(p.texte() for p in problemes[:30]) + (
         f"\n… {len(problemes)} erreur(s) en tout" if len(problemes) > 30 else ""
     )
+
+
+def test_fiche_d_une_entree(mini: Path) -> None:
+    fiche = charger(mini).fiche("lev004-1")
+    assert fiche["collection"] == "leviers" and fiche["graines"] == ["004"]
+    assert fiche["fichier"].endswith("leviers/seed004.yaml") and fiche["ligne"] == 1
+    assert fiche["retroliens"] == [
+        {
+            "champ": "parent",
+            "id": "lev004-1-1",
+            "collection": "leviers",
+            "titre": "Insérer les projets dans les appels à projets locaux",
+        }
+    ]
+    with pytest.raises(IdentifiantInconnu) as exc:
+        charger(mini).fiche("lev004-11")
+    assert "lev004-1" in (exc.value.correctif or "")

@@ -260,49 +260,20 @@ def montrer_cmd(
     format: OptionFormat = FormatSortie.texte,
 ) -> None:
     """Affiche une entrée avec ses liens résolus et les entrées qui la citent."""
-    import difflib
-
     import yaml
 
-    from essq.referentiel.modele import IdentifiantInconnu, charger
+    from essq.referentiel.modele import charger
 
     ref = charger(dossier)
-    entree = ref.get(ident)
-    if entree is None:
-        proches = difflib.get_close_matches(ident, [e.id for e in ref], n=3, cutoff=0.6)
-        raise IdentifiantInconnu(
-            f"Aucune entrée du référentiel n'a l'identifiant « {ident} »",
-            correctif=(f"Vouliez-vous dire {', '.join(proches)} ? " if proches else "")
-            + "Retrouver l'identifiant avec « essq referentiel chercher <mots> ».",
-            champ="ID",
-        )
-
-    def decrire(lien_id: str) -> dict[str, str]:
-        cible = ref.get(lien_id)
-        return {
-            "id": lien_id,
-            "collection": ref.collection_de(lien_id),
-            "titre": cible.titre if cible else "",
-        }
-
-    liens = [{"champ": lien.champ, **decrire(lien.cible)} for lien in ref.liens(ident)]
-    retroliens = [{"champ": lien.champ, **decrire(lien.source)} for lien in ref.retroliens(ident)]
-    origine = ref.origine(ident)
-    donnees = entree.model_dump(mode="json", exclude_defaults=True)
+    fiche = ref.fiche(ident)
     if format is FormatSortie.json:
-        _json(
-            {
-                "id": ident,
-                "collection": ref.collection_de(ident),
-                "fichier": origine.fichier if origine else None,
-                "ligne": origine.ligne if origine else None,
-                "graines": list(ref.graines(ident)),
-                "entree": donnees,
-                "liens": liens,
-                "retroliens": retroliens,
-            }
-        )
+        _json(fiche)
         return
+    entree = ref.get(ident)
+    assert entree is not None
+    origine = ref.origine(ident)
+    donnees = fiche["entree"]
+    liens, retroliens = fiche["liens"], fiche["retroliens"]
     typer.echo(f"{entree.titre}\n{'=' * len(entree.titre)}")
     typer.echo(f"Identifiant : {ident} · collection : {ref.collection_de(ident)}")
     if origine:

@@ -7,6 +7,7 @@ which costs well under a millisecond).
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -160,6 +161,42 @@ class Referentiel:
         """Links from other entries to this one (backlinks)."""
         self.collection_de(ident)
         return list(self._retroliens.get(ident, ()))
+
+    def fiche(self, ident: str) -> dict[str, Any]:
+        """An entry as JSON with where it is written, its seeds, its resolved links and
+        backlinks (each with the title of the entry at the other end): the JSON of
+        ``essq referentiel montrer --format json``, for the API and the web pages."""
+        entree = self._par_id.get(ident)
+        if entree is None:
+            proches = difflib.get_close_matches(ident, list(self._par_id), n=3, cutoff=0.6)
+            raise IdentifiantInconnu(
+                f"Aucune entrée du référentiel n'a l'identifiant « {ident} »",
+                correctif=(f"Vouliez-vous dire {', '.join(proches)} ? " if proches else "")
+                + "Retrouver l'identifiant avec « essq referentiel chercher <mots> ».",
+                champ="id",
+            )
+
+        def decrire(champ: str, autre: str) -> dict[str, str]:
+            return {
+                "champ": champ,
+                "id": autre,
+                "collection": self._collection_de[autre],
+                "titre": self._par_id[autre].titre,
+            }
+
+        origine = self._origines.get(ident)
+        return {
+            "id": ident,
+            "collection": self._collection_de[ident],
+            "fichier": origine.fichier if origine else None,
+            "ligne": origine.ligne if origine else None,
+            "graines": list(graines_citees(entree)),
+            "entree": entree.model_dump(mode="json", exclude_defaults=True),
+            "liens": [decrire(lien.champ, lien.cible) for lien in self._liens.get(ident, ())],
+            "retroliens": [
+                decrire(lien.champ, lien.source) for lien in self._retroliens.get(ident, ())
+            ],
+        }
 
     def graines(self, ident: str) -> tuple[str, ...]:
         """Seed codes (« 000 »…« 004 ») cited in the entry's sources."""
