@@ -66,10 +66,9 @@ ATTENDU_PAR_FICHIER = {
     # Seed 000 §6: the 27 examples I1-I27, with the Accorderies network and the Accorderie de Lille
     # kept apart (I2) and Emmaüs, Le Relais and réseau Envie kept apart (I26): 27 + 1 + 2.
     "initiatives/seed-000.yaml": 27 + 1 + 2,
-    # Seed 002 table (L213): 12 examples, minus the Accorderies, Conciergerie solidaire and Ferme des
-    # Possibles (described in seed-000.yaml, which cites seed 002) and « CJS » (a type, not a named
-    # initiative).
-    "initiatives/seed-002.yaml": 12 - 3 - 1,
+    # Seed 002 table (L213): 12 examples, minus the Accorderies and the Ferme des Possibles
+    # (described in seed-000.yaml, which cites seed 002) and « CJS » (a type, not a named initiative).
+    "initiatives/seed-002.yaml": 12 - 2 - 1,
     # Seed 004 §5: the 16 monographed enterprises (L864-988) + Coopelis and Le Moulin Digital,
     # the groupings cited as lever examples (L519, L529).
     "initiatives/seed-004.yaml": 16 + 2,
@@ -136,7 +135,7 @@ ATTENDU_PAR_GRAINE = {
         "familles": 5,
         "statuts": 3,
         "dispositifs": 2,
-        "initiatives": 8 + 3,  # seed-002.yaml + Accorderies, Conciergerie, Ferme des Possibles
+        "initiatives": 9 + 2,  # seed-002.yaml + the Accorderies and the Ferme des Possibles
         "modeles_socio_economiques": 3,
         "ressources": 2,
         "besoins": 10,
