@@ -36,6 +36,7 @@ def creer_api(
     *,
     cors: Sequence[str] | None = None,
     service: Service | None = None,
+    rendu_html: erreurs_http.RenduHtml | None = None,
 ) -> FastAPI:
     """The API alone (the web application adds its pages to the same object)."""
     service = service or Service(home)
@@ -48,7 +49,7 @@ def creer_api(
         redoc_url=None,
     )
     app.state.service = service
-    erreurs_http.installer(app)
+    erreurs_http.installer(app, rendu_html)
     app.include_router(creer_routeur(service))
     origines = list(cors) if cors is not None else origines_cors()
     if origines:

@@ -9,6 +9,7 @@ generic 500 message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -101,10 +102,22 @@ def _champ_pydantic(loc: tuple[Any, ...]) -> str:
     return ".".join(parties) or "requête"
 
 
-def installer(app: FastAPI) -> None:
+RenduHtml = Callable[[Request, int, str, str | None, str | None], Response]
+
+
+def installer(app: FastAPI, rendu_html: RenduHtml | None = None) -> None:
+    """French JSON errors; pages outside /api/ get ``rendu_html`` (an HTML error page) instead."""
+
+    def repondre(
+        request: Request, statut: int, message: str, champ: str | None, correctif: str | None
+    ) -> Response:
+        if rendu_html is not None and not request.url.path.startswith("/api/"):
+            return rendu_html(request, statut, message, champ, correctif)
+        return reponse_erreur(statut, message, champ, correctif)
+
     @app.exception_handler(ErreurUtilisateur)
     async def _utilisateur(request: Request, exc: ErreurUtilisateur) -> Response:
-        return reponse_erreur(statut_de(exc), exc.message, exc.champ, exc.correctif)
+        return repondre(request, statut_de(exc), exc.message, exc.champ, exc.correctif)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -124,7 +137,8 @@ def installer(app: FastAPI) -> None:
             detail = f" (au plus {ctx['max_length']})"
         elif "pattern" in ctx:
             detail = f" (forme attendue : {ctx['pattern']})"
-        return reponse_erreur(
+        return repondre(
+            request,
             400,
             f"Paramètre « {champ} » invalide : {motif}{detail}.",
             champ,
@@ -138,14 +152,19 @@ def installer(app: FastAPI) -> None:
             405: "Méthode HTTP non autorisée pour cette adresse.",
         }
         msg = messages.get(exc.status_code, "Requête refusée.")
-        return reponse_erreur(
-            exc.status_code, msg, None, "consulter la documentation de l'API : /api/v1/docs."
+        return repondre(
+            request,
+            exc.status_code,
+            msg,
+            None,
+            "consulter la documentation de l'API : /api/v1/docs.",
         )
 
     @app.exception_handler(Exception)
     async def _interne(request: Request, exc: Exception) -> Response:
         journal.exception("erreur interne sur %s %s", request.method, request.url.path)
-        return reponse_erreur(
+        return repondre(
+            request,
             500,
             "Erreur interne du serveur. L'incident a été journalisé.",
             None,
