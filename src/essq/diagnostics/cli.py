@@ -1,0 +1,185 @@
+"""``essq diagnostic …``: list the diagnostics and run one on a JSON input (file or stdin)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from essq.erreurs import ErreurUtilisateur
+
+
+class FormatSortie(StrEnum):
+    texte = "texte"
+    json = "json"
+
+
+OptionFormat = Annotated[
+    FormatSortie,
+    typer.Option(
+        "--format", help="Format de sortie : texte (lisible) ou json.", case_sensitive=False
+    ),
+]
+
+diagnostic = typer.Typer(
+    help="Diagnostics expliqués : qualification ESS, agrément ESUS, choix de statut, modèle "
+    "socio-économique, pérennité, leviers d'une collectivité, orientation d'un porteur de projet. "
+    "Chaque réponse donne les règles appliquées, leurs sources et ce qui manque pour conclure.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+
+def enregistrer(app: typer.Typer) -> None:
+    """Add the ``diagnostic`` sub-command group to the main CLI."""
+    from essq.diagnostics import lister
+
+    for fiche in lister():
+        diagnostic.command(fiche["nom"], help=f"{fiche['titre']} : {fiche['description']}")(
+            _commande(fiche["nom"])
+        )
+    app.add_typer(diagnostic, name="diagnostic")
+
+
+def _json(valeur: object) -> None:
+    typer.echo(json.dumps(valeur, ensure_ascii=False, indent=2, default=str))
+
+
+@diagnostic.command("liste")
+def liste_cmd(format: OptionFormat = FormatSortie.texte) -> None:
+    """Liste les diagnostics disponibles, avec leur nom à passer à « essq diagnostic NOM »."""
+    from essq.diagnostics import lister
+
+    fiches = lister()
+    if format == FormatSortie.json:
+        _json(fiches)
+        return
+    for fiche in fiches:
+        typer.echo(f"{fiche['nom']:<26} {fiche['titre']}")
+        typer.echo(f"{'':<26} {fiche['description']}\n")
+
+
+def lire_entree(chemin: str) -> Any:
+    """The JSON input from a file or from stdin (« - »), with French errors."""
+    nom = "entrée standard" if chemin == "-" else chemin
+    try:
+        texte = sys.stdin.read() if chemin == "-" else Path(chemin).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ErreurUtilisateur(
+            f"Fichier d'entrée introuvable : {chemin}",
+            fichier=chemin,
+            correctif="Vérifier le chemin, ou passer « - » pour lire l'entrée standard.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ErreurUtilisateur(
+            f"Impossible de lire {nom} : {exc}",
+            fichier=chemin,
+            correctif="Fournir un fichier JSON encodé en UTF-8.",
+        ) from None
+    try:
+        return json.loads(texte)
+    except json.JSONDecodeError as exc:
+        raise ErreurUtilisateur(
+            f"JSON invalide dans {nom} : {exc.msg} (colonne {exc.colno})",
+            fichier=None if chemin == "-" else chemin,
+            ligne=exc.lineno,
+            correctif="Corriger la syntaxe JSON (guillemets doubles, virgules, accolades).",
+        ) from None
+
+
+SYMBOLES = {
+    "remplie": "✔",
+    "non_remplie": "✘",
+    "inconnue": "?",
+    "sans_objet": "–",
+    "information": "•",
+    "alerte": "⚠",
+}
+
+
+def rendu_texte(resultat: dict[str, Any]) -> str:
+    """A plain-French reading of a diagnostic's JSON answer."""
+    lignes = [f"{resultat['titre']}", "=" * len(resultat["titre"]), ""]
+    lignes.append(f"Verdict : {resultat['verdict']['libelle']} [{resultat['verdict']['code']}]")
+    if resultat["resultats"]:
+        lignes += ["", "Résultats :"]
+        for res in resultat["resultats"]:
+            rang = f"{res['rang']}. " if "rang" in res else "- "
+            detail = f" ({res['adequation']})" if "adequation" in res else ""
+            lignes.append(f"  {rang}{res.get('titre', res.get('id'))}{detail}")
+            for motif in res.get("pourquoi", [])[:4]:
+                lignes.append(f"       + {motif}")
+            for motif in res.get("contre", [])[:3]:
+                lignes.append(f"       - {motif}")
+    lignes += ["", "Raisons :"]
+    for raison in resultat["raisons"]:
+        lignes.append(f"  {SYMBOLES.get(raison['statut'], '•')} {raison['explication']}")
+        lignes.append(f"      source : {raison['source']}")
+    if resultat["indicateurs"]:
+        lignes += ["", "Indicateurs :"]
+        for cle, valeur in resultat["indicateurs"].items():
+            if not isinstance(valeur, list | dict):
+                lignes.append(f"  {cle} : {valeur}")
+    if resultat["manquant"]:
+        lignes += ["", "Pour conclure, il manque :"]
+        lignes += [f"  ? {m['question']} (champ « {m['champ']} »)" for m in resultat["manquant"]]
+    if resultat["suites"]:
+        lignes += ["", "Pour aller plus loin :"]
+        lignes += [
+            f"  → {s['titre']} [{s['collection']}:{s['id']}] — {s['pourquoi']}"
+            for s in resultat["suites"]
+        ]
+    lignes += ["", f"Avertissement : {resultat['avertissement']}"]
+    return "\n".join(lignes)
+
+
+def _commande(nom: str) -> Any:
+    def commande(
+        entree: Annotated[
+            str | None,
+            typer.Option(
+                "--entree",
+                help="Fichier JSON des réponses (« - » pour lire l'entrée standard).",
+                show_default=False,
+            ),
+        ] = None,
+        format: OptionFormat = FormatSortie.texte,
+        schema: Annotated[
+            bool,
+            typer.Option(
+                "--schema",
+                help="Affiche le schéma JSON de l'entrée (titres et descriptions des champs) et quitte.",
+            ),
+        ] = False,
+    ) -> None:
+        from essq.diagnostics import executer
+        from essq.diagnostics import schema as schema_de
+
+        if schema:
+            _json(schema_de(nom))
+            return
+        if entree is None:
+            raise ErreurUtilisateur(
+                "Aucune entrée fournie",
+                champ="--entree",
+                correctif=f"Passer --entree FICHIER.json (ou « - » pour l'entrée standard) ; "
+                f"« essq diagnostic {nom} --schema » décrit les champs attendus.",
+            )
+        donnees = lire_entree(entree)
+        try:
+            resultat = executer(nom, donnees)
+        except ErreurUtilisateur as exc:
+            if exc.fichier is None and entree != "-":
+                exc.fichier = entree
+            raise
+        if format == FormatSortie.json:
+            _json(resultat)
+        else:
+            typer.echo(rendu_texte(resultat))
+
+    commande.__doc__ = f"Lance le diagnostic « {nom} »."
+    return commande
