@@ -186,3 +186,13 @@ def graines_partagees() -> Path:
             "dépôt ou définir ESSQ_GRAINES"
         )
     return dossier
+
+
+@pytest.fixture(autouse=True)
+def cache_referentiel(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Keep the référentiel's disk cache of these tests out of the user's cache folder."""
+    dossier = tmp_path_factory.getbasetemp() / "cache-referentiel"
+    monkeypatch.setenv("ESSQ_CACHE_REFERENTIEL", str(dossier))
+    return dossier

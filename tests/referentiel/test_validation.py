@@ -296,3 +296,44 @@ def test_fiche_d_une_entree(mini: Path) -> None:
     with pytest.raises(IdentifiantInconnu) as exc:
         charger(mini).fiche("lev004-11")
     assert "lev004-1" in (exc.value.correctif or "")
+
+
+def test_cache_disque_evite_de_relire_les_yaml(mini: Path, tmp_path: Path, monkeypatch) -> None:
+    from essq.referentiel import modele, vider_cache
+
+    monkeypatch.setenv("ESSQ_CACHE_REFERENTIEL", str(tmp_path / "cache"))
+    premier = charger(mini)
+    assert list((tmp_path / "cache").glob("*.pickle"))
+    vider_cache()  # a new process, as far as the in-memory cache goes
+
+    def interdit(*args, **kwargs):
+        raise AssertionError("les YAML n'auraient pas dû être relus")
+
+    monkeypatch.setattr(modele, "lire", interdit)
+    second = charger(mini)
+    assert second is not premier
+    assert [e.id for e in second] == [e.id for e in premier]
+    assert second.get("disp-dla") == premier.get("disp-dla")
+    assert second.origine("lev004-1-1") == premier.origine("lev004-1-1")
+    monkeypatch.undo()
+
+    # a changed file is never served from the cache
+    monkeypatch.setenv("ESSQ_CACHE_REFERENTIEL", str(tmp_path / "cache"))
+    vider_cache()
+    chemin = mini / "besoins" / "besoins.yaml"
+    chemin.write_text(
+        chemin.read_text(encoding="utf-8").replace("Alimentation", "Se nourrir"), encoding="utf-8"
+    )
+    assert charger(mini).get("bes-alimentation").titre == "Se nourrir"
+
+    # a damaged cache file is ignored
+    vider_cache()
+    for fichier in (tmp_path / "cache").glob("*.pickle"):
+        fichier.write_bytes(b"pas un pickle")
+    assert charger(mini).get("bes-alimentation").titre == "Se nourrir"
+
+
+def test_cache_disque_desactivable(mini: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ESSQ_CACHE_REFERENTIEL", "non")
+    assert charger(mini).stats()["besoins"] == 1
+    assert not list(tmp_path.rglob("*.pickle"))

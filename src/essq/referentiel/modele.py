@@ -8,17 +8,26 @@ which costs well under a millisecond).
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
+import pickle
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pydantic
+from platformdirs import user_cache_dir
+
 from essq.erreurs import ErreurUtilisateur
+from essq.fichiers import ecriture_atomique
 from essq.referentiel.schemas import COLLECTIONS, LIENS, SEEDS, Entree
 from essq.referentiel.validation import (
     DOSSIER_DONNEES,
     Probleme,
+    _affichage,
     empreinte,
     graines_citees,
     lire,
@@ -280,6 +289,8 @@ class Referentiel:
 
 _cache: dict[Path, tuple[tuple[Any, ...], Referentiel]] = {}
 _verrou_cache = threading.Lock()
+VARIABLE_CACHE = "ESSQ_CACHE_REFERENTIEL"
+_FICHIERS_DU_CODE = ("schemas.py", "validation.py", "modele.py")
 
 
 def valider(dossier: Path | str | None = None) -> list[Probleme]:
@@ -287,10 +298,76 @@ def valider(dossier: Path | str | None = None) -> list[Probleme]:
     return lire(dossier).problemes
 
 
+def _dossier_cache() -> Path | None:
+    """Where validated référentiels are kept between processes (None: disk cache off)."""
+    valeur = os.environ.get(VARIABLE_CACHE)
+    if valeur is not None and valeur.strip().lower() in {"", "0", "non", "off"}:
+        return None
+    if valeur:
+        return Path(valeur)
+    return Path(user_cache_dir("essq", appauthor=False)) / "referentiel"
+
+
+def _cle_cache(racine: Path, signature: tuple[Any, ...]) -> str:
+    """Changes with the folder, any of its files, the schema code and the library versions."""
+    h = hashlib.sha256()
+    h.update(repr((str(racine), signature, pydantic.VERSION, sys.version)).encode())
+    for nom in _FICHIERS_DU_CODE:
+        h.update((Path(__file__).parent / nom).read_bytes())
+    return h.hexdigest()
+
+
+def _fichier_cache(dossier: Path, racine: Path) -> Path:
+    return dossier / f"{hashlib.sha256(str(racine).encode()).hexdigest()[:20]}.pickle"
+
+
+def _lire_cache(racine: Path, cle: str) -> Referentiel | None:
+    dossier = _dossier_cache()
+    if dossier is None:
+        return None
+    chemin = _fichier_cache(dossier, racine)
+    try:
+        with open(chemin, "rb") as f:
+            contenu = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    if not isinstance(contenu, dict) or contenu.get("cle") != cle:
+        return None
+    origines = {
+        ident: Origine(_affichage(racine / relatif), ligne)
+        for ident, (relatif, ligne) in contenu["origines"].items()
+    }
+    return Referentiel(contenu["entrees"], origines, racine)
+
+
+def _ecrire_cache(
+    racine: Path, cle: str, entrees: dict[str, list[Entree]], origines: dict[str, Origine]
+) -> None:
+    dossier = _dossier_cache()
+    if dossier is None:
+        return
+    relatifs = {}
+    for ident, origine in origines.items():
+        chemin = Path(origine.fichier).resolve()
+        relatifs[ident] = (
+            str(chemin.relative_to(racine)) if chemin.is_relative_to(racine) else str(chemin),
+            origine.ligne,
+        )
+    contenu = {"cle": cle, "entrees": entrees, "origines": relatifs}
+    try:
+        with ecriture_atomique(_fichier_cache(dossier, racine)) as tmp, open(tmp, "wb") as f:
+            pickle.dump(contenu, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass  # a read-only or full cache folder only costs speed
+
+
 def charger(dossier: Path | str | None = None) -> Referentiel:
     """Load and validate a référentiel folder (default: the packaged ``donnees/``).
 
-    Cached per folder: later calls return the same object until a YAML file changes.
+    Cached per folder: later calls return the same object until a YAML file changes. A
+    validated référentiel is also kept on disk (user cache folder, or ``ESSQ_CACHE_REFERENTIEL``;
+    ``ESSQ_CACHE_REFERENTIEL=non`` turns it off), keyed by every file's size and modification
+    time and by the schema code, so a new process skips the YAML parsing.
     Raises :class:`ReferentielInvalide` (an ``ErreurUtilisateur``) listing the problems when
     the folder does not validate, and ``ErreurUtilisateur`` when it does not exist.
     """
@@ -302,21 +379,26 @@ def charger(dossier: Path | str | None = None) -> Referentiel:
         trouve = _cache.get(racine)
         if trouve is not None and trouve[0] == signature:
             return trouve[1]
-        lecture = lire(racine)
-        if lecture.problemes:
-            raise ReferentielInvalide(lecture.problemes, racine)
-        entrees: dict[str, list[Entree]] = {}
-        origines: dict[str, Origine] = {}
-        for lue in lecture.entrees:
-            assert lue.entree is not None
-            entrees.setdefault(lue.collection, []).append(lue.entree)
-            origines[lue.id] = Origine(lue.fichier, lue.ligne)
-        referentiel = Referentiel(entrees, origines, racine)
+        cle = _cle_cache(racine, signature)
+        referentiel = _lire_cache(racine, cle)
+        if referentiel is None:
+            lecture = lire(racine)
+            if lecture.problemes:
+                raise ReferentielInvalide(lecture.problemes, racine)
+            entrees: dict[str, list[Entree]] = {}
+            origines: dict[str, Origine] = {}
+            for lue in lecture.entrees:
+                assert lue.entree is not None
+                entrees.setdefault(lue.collection, []).append(lue.entree)
+                origines[lue.id] = Origine(lue.fichier, lue.ligne)
+            referentiel = Referentiel(entrees, origines, racine)
+            _ecrire_cache(racine, cle, entrees, origines)
         _cache[racine] = (signature, referentiel)
         return referentiel
 
 
 def vider_cache() -> None:
-    """Forget every loaded référentiel (tests, long-running servers after a deploy)."""
+    """Forget every référentiel loaded in this process (the disk cache stays: it is keyed by
+    the files' contents signature and never served stale)."""
     with _verrou_cache:
         _cache.clear()
