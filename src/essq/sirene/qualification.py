@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import queue
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -93,6 +95,7 @@ def _preparer_connexion(memoire: str, dossier_temp: Path) -> duckdb.DuckDBPyConn
     con.execute(f"SET memory_limit = {_lit(memoire)}")
     con.execute(f"SET temp_directory = {_lit(str(dossier_temp))}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         r"""CREATE MACRO naf_norm(x) AS (
             CASE
@@ -837,14 +840,14 @@ def _executer(
             communes_qpv |= set(territoires.communes_avec_qpv(m))
         rapport.millesimes_qpv = list(millesimes)
     lecteur = con.execute(sql).fetch_record_batch(taille_lot)
-    with ecriture_atomique(sortie, suffixe=format_sortie) as tmp:
+    with ecriture_atomique(sortie, suffixe=format_sortie) as tmp, _lots_en_avance(lecteur) as lots:
         ecrivain = _Ecrivain(tmp, format_sortie)
         barre = progression(transitoire=True)
         quoi = "établissements" if mode == "etablissements" else "unités légales"
         with barre if afficher_progression else contextlib.nullcontext():
             tache = barre.add_task(f"Qualification des {quoi}", total=total)
             schema_vide = None
-            for lot in lecteur:
+            for lot in lots:
                 if mode == "etablissements":
                     assert territoires is not None
                     table = _placer(lot, territoires, millesimes, communes_qpv)
@@ -859,6 +862,57 @@ def _executer(
             if ecrivain.ecrivain is None:
                 schema_vide = _schema_vide(lecteur.schema, mode, millesimes)
             ecrivain.fermer(schema_vide)
+
+
+_FIN = object()
+
+
+@contextlib.contextmanager
+def _lots_en_avance(
+    lecteur: pa.RecordBatchReader, avance: int = 2
+) -> Iterator[Iterator[pa.RecordBatch]]:
+    """Read DuckDB's batches in a background thread, at most ``avance`` ahead (bounded memory).
+
+    DuckDB computes the next batch (join, rules) while this thread places the current one.
+    """
+    file: queue.Queue[Any] = queue.Queue(maxsize=avance)
+    arret = threading.Event()
+
+    def produire() -> None:
+        try:
+            for lot in lecteur:
+                while not arret.is_set():
+                    try:
+                        file.put(lot, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if arret.is_set():
+                    return
+            file.put(_FIN)
+        except BaseException as exc:  # handed over to the consumer thread
+            file.put(exc)
+
+    fil = threading.Thread(target=produire, name="essq-sirene-lecture", daemon=True)
+    fil.start()
+
+    def consommer() -> Iterator[pa.RecordBatch]:
+        while True:
+            element = file.get()
+            if element is _FIN:
+                return
+            if isinstance(element, BaseException):
+                raise element
+            yield element
+
+    try:
+        yield consommer()
+    finally:
+        arret.set()
+        while fil.is_alive():
+            with contextlib.suppress(queue.Empty):
+                file.get(timeout=0.1)
+        fil.join()
 
 
 def _schema_vide(schema: pa.Schema, mode: str, millesimes: Sequence[str]) -> pa.Schema:
