@@ -15,7 +15,9 @@ Measured in the same run, each step in a fresh process (wall time, CPU time, pea
 - ``Entrepot.indicateurs`` latency for territories of every level, and the ``essq
   indicateurs`` command.
 
-Usage: ``python -m bench construire`` (default: 1 M + 5 M) or ``… construire --complet``.
+Usage: ``python -m bench construire`` (default: 1 M + 5 M) or ``… construire --complet``;
+``--agregation=42000000`` also times the observatory stage alone on a qualified table of that
+size (the qualified 1 M stock repeated with fresh SIRETs).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from typing import Any
 from bench.mesure import mesurer
 
 RACINE = Path(__file__).resolve().parents[1]
-DONNEES_PARTAGEES = Path(os.environ.get("ESSQ_DONNEES_PARTAGEES", RACINE.parent / "shared" / "data"))
+DONNEES_PARTAGEES = Path(
+    os.environ.get("ESSQ_DONNEES_PARTAGEES", RACINE.parent / "shared" / "data")
+)
 CACHE = Path(os.environ.get("ESSQ_BENCH_DONNEES", "/tmp/essq-bench"))
 ESSQ = [sys.executable, "-m", "essq.cli"]
 DATE = "2026-10-31"
@@ -152,6 +156,49 @@ def etape_construire(stock: str, home: str) -> dict[str, Any]:
     }
 
 
+def etape_agregation(qualifie: str, home: str) -> dict[str, Any]:
+    """The observatory stage alone (warehouse from an already qualified table)."""
+    from essq.observatoire import construire_depuis_qualifie
+
+    r = construire_depuis_qualifie(qualifie, date_stock=DATE, home=home, afficher=False)
+    return {"cpu_secondes": _cpu(), "etablissements_actifs": r.etablissements_actifs}
+
+
+def qualifie_replique(n: int, territoires: Path) -> Path:
+    """A qualified table of ``n`` rows: the qualified 1 M stock repeated with fresh SIRETs
+    (same geography and mix), to measure the observatory stage alone at national scale."""
+    cible = CACHE / f"qualifie-{n}.parquet"
+    if cible.is_file():
+        return cible
+    base = CACHE / "qualifie-1000000.parquet"
+    if not base.is_file():
+        from essq.sirene import qualifier
+
+        stock = preparer_stock(1_000_000)
+        qualifier(
+            stock / "StockUniteLegale_utf8.parquet",
+            stock / "StockEtablissement_utf8.parquet",
+            base,
+            home=territoires,
+            afficher_progression=False,
+        )
+    if n == 1_000_000:
+        return base
+    import duckdb
+
+    facteur = -(-n // 1_000_000)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(
+        f"""COPY (SELECT * REPLACE (lpad((CAST(q.siret AS HUGEINT) * {facteur} + r.range)::VARCHAR, 14, '0') AS siret)
+            FROM read_parquet('{base}') q, range({facteur}) r LIMIT {n})
+            TO '{cible}.partiel' (FORMAT parquet, ROW_GROUP_SIZE 1000000)"""
+    )
+    con.close()
+    os.replace(f"{cible}.partiel", cible)
+    return cible
+
+
 def etape_plancher(stock: str) -> dict[str, Any]:
     """DuckDB reading (decoding) every column the build needs from the same files."""
     import duckdb
@@ -216,23 +263,38 @@ def etape_pandas(stock: str, territoires: str) -> dict[str, Any]:
     df["eff_haut"] = bornes.map(lambda b: b[2] if isinstance(b, tuple) else 0.0)
     df["employeur"] = df["caractereEmployeurEtablissement"].eq("O") | (df["eff"] > 0)
     df["public"] = cj.str[:1].isin(["4", "7"])
-    df["action_sociale"] = df["activitePrincipaleEtablissement"].fillna("").str[:2].isin(["87", "88"])
+    df["action_sociale"] = (
+        df["activitePrincipaleEtablissement"].fillna("").str[:2].isin(["87", "88"])
+    )
     df = df[df["etatAdministratifEtablissement"] == "A"].copy()
     # place the points in the QPV (Lambert-93) and measure the distance to the nearest one
     qpv = pd.read_parquet(Path(territoires) / "qpv.parquet", columns=["code_qp", "geometrie"])
-    qpv = gpd.GeoDataFrame(qpv[["code_qp"]], geometry=gpd.GeoSeries.from_wkb(qpv["geometrie"]), crs=4326).to_crs(2154)
+    qpv = gpd.GeoDataFrame(
+        qpv[["code_qp"]], geometry=gpd.GeoSeries.from_wkb(qpv["geometrie"]), crs=4326
+    ).to_crs(2154)
     x = pd.to_numeric(df["coordonneeLambertAbscisseEtablissement"], errors="coerce")
     y = pd.to_numeric(df["coordonneeLambertOrdonneeEtablissement"], errors="coerce")
     avec = x.notna() & y.notna()
-    points = gpd.GeoDataFrame({"i": df.index[avec]}, geometry=gpd.points_from_xy(x[avec], y[avec]), crs=2154)
-    dedans = gpd.sjoin(points, qpv, predicate="within").drop_duplicates("i").set_index("i")["code_qp"]
+    points = gpd.GeoDataFrame(
+        {"i": df.index[avec]}, geometry=gpd.points_from_xy(x[avec], y[avec]), crs=2154
+    )
+    dedans = (
+        gpd.sjoin(points, qpv, predicate="within").drop_duplicates("i").set_index("i")["code_qp"]
+    )
     df["qpv"] = dedans.reindex(df.index)
     dehors = points[~points["i"].isin(dedans.index)]
-    proches = gpd.sjoin_nearest(dehors, qpv, max_distance=1000, distance_col="d").drop_duplicates("i").set_index("i")
+    proches = (
+        gpd.sjoin_nearest(dehors, qpv, max_distance=1000, distance_col="d")
+        .drop_duplicates("i")
+        .set_index("i")
+    )
     df["d"] = proches["d"].reindex(df.index)
     df["a300"] = df["ess"] & (df["d"] <= 300)
     df["a1km"] = df["ess"] & (df["d"] <= 1000)
-    communes = pd.read_parquet(Path(territoires) / "communes.parquet", columns=["code", "type", "epci", "departement", "region"])
+    communes = pd.read_parquet(
+        Path(territoires) / "communes.parquet",
+        columns=["code", "type", "epci", "departement", "region"],
+    )
     communes = communes[communes["type"] == "commune-actuelle"].drop(columns="type")
     df = df.merge(communes, left_on="codeCommuneEtablissement", right_on="code", how="left")
     df["france"] = "FR"
@@ -265,7 +327,9 @@ def etape_pandas(stock: str, territoires: str) -> dict[str, Any]:
         sorties.append(df.groupby([col, "perimetre"]).agg(mesures))
         sorties.append(df.groupby([col]).agg(mesures))
         for dim in ("famille", "activitePrincipaleEtablissement"):
-            sorties.append(df[df["ess"]].groupby([col, "perimetre", dim]).agg({"siret": "count", "eff": "sum"}))
+            sorties.append(
+                df[df["ess"]].groupby([col, "perimetre", dim]).agg({"siret": "count", "eff": "sum"})
+            )
     sorties.append(df.groupby("qpv").agg(mesures))
     return {
         "cpu_secondes": _cpu(),
@@ -303,7 +367,11 @@ def etape_service(home: str) -> dict[str, Any]:
 
 def _commande_indicateurs(home: Path, territoire: str) -> float:
     debut = time.perf_counter()
-    subprocess.run([*ESSQ, "indicateurs", territoire, "--home", str(home)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*ESSQ, "indicateurs", territoire, "--home", str(home)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return (time.perf_counter() - debut) * 1000
 
 
@@ -314,7 +382,10 @@ def _mesurer(nom: str, fonction: Any, *args: Any) -> dict[str, Any]:
     r["secondes"] = round(r["secondes"], 2)
     r["cpu_secondes"] = round(r.get("cpu_secondes", 0.0), 2)
     r["pic_rss_mo"] = round(r["pic_rss_mo"])
-    print(f"  {nom:<38} {r['secondes']:>8.1f} s mur  {r['cpu_secondes']:>8.1f} s CPU  {r['pic_rss_mo']:>6} Mo RSS", flush=True)
+    print(
+        f"  {nom:<38} {r['secondes']:>8.1f} s mur  {r['cpu_secondes']:>8.1f} s CPU  {r['pic_rss_mo']:>6} Mo RSS",
+        flush=True,
+    )
     return r
 
 
@@ -334,8 +405,12 @@ def main(args: list[str]) -> dict[str, Any]:
         home = _home_vierge(territoires, f"n{n}")
         res: dict[str, Any] = {}
         res["plancher"] = _mesurer("plancher (DuckDB, colonnes utiles)", etape_plancher, str(stock))
-        res["construire"] = _mesurer("essq construire (bout en bout)", etape_construire, str(stock), str(home))
-        res["ratio_construire_plancher"] = round(res["construire"]["secondes"] / res["plancher"]["secondes"], 1)
+        res["construire"] = _mesurer(
+            "essq construire (bout en bout)", etape_construire, str(stock), str(home)
+        )
+        res["ratio_construire_plancher"] = round(
+            res["construire"]["secondes"] / res["plancher"]["secondes"], 1
+        )
         res["ratio_construire_plancher_cpu"] = round(
             res["construire"]["cpu_secondes"] / max(res["plancher"]["cpu_secondes"], 1e-3), 1
         )
@@ -346,15 +421,30 @@ def main(args: list[str]) -> dict[str, Any]:
             f"{res['ratio_construire_plancher_cpu']} (CPU)"
         )
         if n in tailles_pandas:
-            res["pandas"] = _mesurer("pandas + geopandas (même calcul)", etape_pandas, str(stock), str(territoires / "territoires"))
-            res["gain_vs_pandas"] = round(res["pandas"]["secondes"] / res["construire"]["secondes"], 1)
-            res["gain_vs_pandas_cpu"] = round(res["pandas"]["cpu_secondes"] / res["construire"]["cpu_secondes"], 1)
-            print(f"  pandas / construire = {res['gain_vs_pandas']}× (mur), {res['gain_vs_pandas_cpu']}× (CPU)")
+            res["pandas"] = _mesurer(
+                "pandas + geopandas (même calcul)",
+                etape_pandas,
+                str(stock),
+                str(territoires / "territoires"),
+            )
+            res["gain_vs_pandas"] = round(
+                res["pandas"]["secondes"] / res["construire"]["secondes"], 1
+            )
+            res["gain_vs_pandas_cpu"] = round(
+                res["pandas"]["cpu_secondes"] / res["construire"]["cpu_secondes"], 1
+            )
+            print(
+                f"  pandas / construire = {res['gain_vs_pandas']}× (mur), {res['gain_vs_pandas_cpu']}× (CPU)"
+            )
         if n == tailles[0]:
             res["service"] = etape_service(str(home))
-            cli = [_commande_indicateurs(home, t) for t in ("qpv:QN09337M", "commune:93066", "france")]
+            cli = [
+                _commande_indicateurs(home, t) for t in ("qpv:QN09337M", "commune:93066", "france")
+            ]
             res["service"]["commande_essq_indicateurs_ms"] = [round(x) for x in cli]
-            print(f"  indicateurs (ouverture + requête) : {json.dumps(res['service'], ensure_ascii=False)}")
+            print(
+                f"  indicateurs (ouverture + requête) : {json.dumps(res['service'], ensure_ascii=False)}"
+            )
         resultats["tailles"][str(n)] = res
     if len(tailles) > 1:
         a, b = str(tailles[0]), str(tailles[-1])
@@ -366,6 +456,17 @@ def main(args: list[str]) -> dict[str, Any]:
             "memoire": round(cb["pic_rss_mo"] / ca["pic_rss_mo"], 1),
         }
         print(f"\nCroissance {a} → {b} lignes : {json.dumps(resultats['croissance'])}")
+    for a in args:
+        if a.startswith("--agregation="):
+            n = int(a.split("=", 1)[1])
+            print(
+                f"\n— agrégation observatoire seule, table qualifiée de {n:_} lignes (1 M répliqué)"
+            )
+            q = qualifie_replique(n, territoires)
+            home = _home_vierge(territoires, f"agregation-{n}")
+            resultats[f"agregation_{n}"] = _mesurer(
+                "construire_depuis_qualifie", etape_agregation, str(q), str(home)
+            )
     resultats["charge_fin"] = os.getloadavg()[0]
     return resultats
 
