@@ -365,14 +365,26 @@ def etape_service(home: str) -> dict[str, Any]:
     }
 
 
-def _commande_indicateurs(home: Path, territoire: str) -> float:
+def _commande_indicateurs(home: Path, territoire: str) -> float | str:
+    """Wall time of the whole ``essq indicateurs`` command (interpreter start and imports included)."""
     debut = time.perf_counter()
-    subprocess.run(
-        [*ESSQ, "indicateurs", territoire, "--home", str(home)],
-        check=True,
+    r = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("essq")),
+            "indicateurs",
+            territoire,
+            "--home",
+            str(home),
+        ],
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    return (time.perf_counter() - debut) * 1000
+    if r.returncode != 0:
+        derniere = (r.stderr.strip().splitlines() or ["?"])[-1]
+        print(f"  essq indicateurs {territoire} en échec : {derniere}")
+        return f"échec : {derniere}"
+    return round((time.perf_counter() - debut) * 1000)
 
 
 def _mesurer(nom: str, fonction: Any, *args: Any) -> dict[str, Any]:
@@ -441,7 +453,7 @@ def main(args: list[str]) -> dict[str, Any]:
             cli = [
                 _commande_indicateurs(home, t) for t in ("qpv:QN09337M", "commune:93066", "france")
             ]
-            res["service"]["commande_essq_indicateurs_ms"] = [round(x) for x in cli]
+            res["service"]["commande_essq_indicateurs_ms"] = cli
             print(
                 f"  indicateurs (ouverture + requête) : {json.dumps(res['service'], ensure_ascii=False)}"
             )
