@@ -243,6 +243,13 @@ class Territoires:
         zone = np.zeros(n, dtype=np.int32)
         natif = ok & np.isin(epsg_ligne, projections.EPSG_LEGAUX)
         zone[natif] = epsg_ligne[natif]
+        # a point given in a territory's legal projection must fall in that territory
+        lignes_natives = np.flatnonzero(natif)
+        if len(lignes_natives):
+            dans = projections.dans_bornes(
+                lon[lignes_natives], lat[lignes_natives], _MARGE_TERRITOIRE
+            )
+            statut[lignes_natives[dans != epsg_ligne[lignes_natives]]] = _INCOHERENTES
         autres = np.flatnonzero(ok & ~natif)
         if len(autres):
             trouvees = projections.dans_bornes(lon[autres], lat[autres], _MARGE_TERRITOIRE)

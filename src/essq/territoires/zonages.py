@@ -110,18 +110,21 @@ def lire_zonage(
             champ="type",
             correctif="Choisir parmi : " + ", ".join(ZONAGES) + ".",
         )
-    texte = _lire_texte(chemin)
     source = chemin.name
-    if texte.lstrip().startswith("{"):
-        return _lire_json(texte, str(chemin), source, zonage)
-    lignes = list(
-        csv.reader(
-            io.StringIO(texte),
-            delimiter=";"
-            if texte.split("\n", 1)[0].count(";") > texte.split("\n", 1)[0].count(",")
-            else ",",
+    if chemin.suffix.lower() == ".xls":
+        raise ErreurUtilisateur(
+            "Le format Excel 97 (.xls) n'est pas lu directement.",
+            fichier=str(chemin),
+            correctif="L'enregistrer en .xlsx ou en CSV (LibreOffice : soffice --headless "
+            "--convert-to csv FICHIER.xls), puis relancer l'import.",
         )
-    )
+    if chemin.suffix.lower() == ".xlsx":
+        lignes = _lire_xlsx(chemin)
+    else:
+        texte = _lire_texte(chemin)
+        if texte.lstrip().startswith("{"):
+            return _lire_json(texte, str(chemin), source, zonage)
+        lignes = _lire_csv(texte)
     # ANCT-Observatoire format: find the code header line
     for i, ligne in enumerate(lignes[:20]):
         noms = [c.strip() for c in ligne]
@@ -133,6 +136,36 @@ def lire_zonage(
         )
     entete = [c.strip() for c in lignes[0]]
     return _lire_programme(entete, lignes[1:], str(chemin), source, zonage)
+
+
+def _lire_xlsx(chemin: Path) -> list[list[str]]:
+    """Rows of the first sheet of a workbook, as text (codes keep their leading zeros)."""
+    import openpyxl
+
+    try:
+        classeur = openpyxl.load_workbook(chemin, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+        raise ErreurUtilisateur(
+            "Classeur Excel illisible.",
+            fichier=str(chemin),
+            correctif="Vérifier le fichier ou l'enregistrer en CSV.",
+        ) from exc
+    feuille = classeur.worksheets[0]
+    lignes = [
+        ["" if v is None else str(v) for v in ligne]
+        for ligne in feuille.iter_rows(values_only=True)
+    ]
+    classeur.close()
+    return lignes
+
+
+def _lire_csv(texte: str) -> list[list[str]]:
+    premiere = texte.split("\n", 1)[0]
+    return list(
+        csv.reader(
+            io.StringIO(texte), delimiter=";" if premiere.count(";") > premiere.count(",") else ","
+        )
+    )
 
 
 def _lire_observatoire(
@@ -232,10 +265,11 @@ def _lire_programme(
             continue
         valeur = ligne[c_id].strip() if c_id is not None and c_id < len(ligne) else "oui"
         if detecte == "ort":
-            if valeur.lower() in ("non", "n", "false", "0"):
+            # « Signée ? » reads « Signée » for a signed convention (others: candidate, ended…)
+            if valeur.lower() not in ("signée", "signee", "oui", "o", "true", "1"):
                 rapport.non_classees += 1
                 continue
-            valeur = "signee" if valeur.lower() in ("oui", "o", "true", "1") else (valeur or "oui")
+            valeur = "signee"
         date = (
             _date(ligne[c_date], origine, n, entete[c_date])
             if c_date is not None and c_date < len(ligne)
