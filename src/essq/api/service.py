@@ -97,7 +97,7 @@ def traduire_inconnu(champ: str) -> Iterator[None]:
     except Introuvable:
         raise
     except ErreurUtilisateur as exc:
-        if "inconnu" in exc.message.lower():
+        if exc.champ == "TERRITOIRE" and "inconnu" in exc.message.lower():
             raise Introuvable(exc.message, champ=champ, correctif=exc.correctif) from exc
         raise
 
