@@ -272,3 +272,25 @@ def test_parts_familles_et_secteurs_du_stock(etablissements, unites) -> None:
     assert n > 100
     assert 0.80 <= familles["association"] / n <= 0.96
     assert max(secteurs, key=lambda s: secteurs[s]) == "action_sociale"
+
+
+def test_guillemets_seulement_si_necessaire() -> None:
+    import datetime as dt
+    import io
+
+    from essq.generateur.ecriture import table_vers_csv
+
+    t = pa.table(
+        {
+            "texte": ["SIMPLE", 'ASSOCIATION "LES AMIS"', "A, B ET C", None],
+            "date": [dt.date(2026, 10, 31), None, dt.date(1999, 1, 2), dt.date(2000, 2, 3)],
+            "siege": [True, False, None, True],
+            "n": pa.array([1, None, 3, 4], type=pa.int32()),
+        }
+    )
+    texte = table_vers_csv(t).decode("utf-8")
+    assert texte.splitlines()[0] == "SIMPLE,2026-10-31,true,1"
+    assert texte.splitlines()[1] == '"ASSOCIATION ""LES AMIS""",,false,'
+    assert texte.splitlines()[3] == ",2000-02-03,true,4"
+    relu = list(csv.reader(io.StringIO(texte)))
+    assert relu[2] == ["A, B ET C", "1999-01-02", "", "3"]
