@@ -499,6 +499,7 @@ def exporter(ref: Referentiel, format: str, sortie: Path | str) -> Path:
                 fichier=str(destination),
             )
     with dossier_atomique(destination) as tmp:
+        tmp.chmod(0o755)  # an export is meant to be shared (the temporary folder is private)
         if format == "datapackage":
             ecrire_datapackage(ref, tmp)
         else:
