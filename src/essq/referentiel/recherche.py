@@ -212,23 +212,6 @@ def _normaliser_valeur(valeur: Any) -> str:
     return sans_accents(str(valeur)).strip()
 
 
-def _valeurs(entree: Entree, chemin: str) -> list[str]:
-    """Normalised values of a field path for one entry (list fields give several)."""
-    valeur: Any = entree
-    for partie in chemin.split("."):
-        if isinstance(valeur, BaseModel):
-            valeur = getattr(valeur, partie, None)
-        else:
-            return []
-        if valeur is None:
-            return []
-    if isinstance(valeur, list):
-        return [_normaliser_valeur(v) for v in valeur if not isinstance(v, BaseModel)]
-    if isinstance(valeur, BaseModel):
-        return []
-    return [_normaliser_valeur(valeur)]
-
-
 def _affichable(valeur: Any) -> str:
     if isinstance(valeur, bool):
         return "true" if valeur else "false"
