@@ -318,3 +318,22 @@ def test_etablissements_sans_champs_masques(entrepot_construit, home: Path) -> N
     with Entrepot.ouvrir(home) as e:
         en_qpv = e.etablissements("qpv:QN09301A", limite=None)
         assert len(en_qpv) == e.indicateurs("qpv:QN09301A")["ensemble"]["etablissements_ess"]
+
+
+def test_millesime_absent_refuse_partout(home: Path, tmp_path: Path, fabrique) -> None:
+    from essq.erreurs import ErreurUtilisateur
+
+    fabrique["territoires"](home, millesimes=("2024",))
+    chemin = tmp_path / "q.parquet"
+    fabrique["qualifie"](chemin, 200, graine=3, millesimes=("2024",))
+    construire_depuis_qualifie(chemin, date_stock="2025-01-01", home=home, afficher=False)
+    construire_depuis_qualifie(chemin, date_stock="2025-02-01", home=home, afficher=False)
+    with Entrepot.ouvrir(home) as e:
+        for appel in (
+            lambda: e.indicateurs("commune:93001", millesime="2015"),
+            lambda: e.etablissements("commune:93001", millesime="2015"),
+            lambda: e.evolution("commune:93001", millesime="2015"),
+        ):
+            with pytest.raises(ErreurUtilisateur) as exc:
+                appel()
+            assert exc.value.champ == "--millesime"

@@ -230,6 +230,19 @@ class Entrepot:
             "region": reg,
         }
 
+    def resoudre(self, territoire: str, millesime: str = "2024") -> tuple[dict[str, Any], str]:
+        """The territory's reference row and the QPV millésime to use (a QPV's own one wins)."""
+        terr = self.territoire(territoire, millesime)
+        if terr["type"] == "qpv":
+            return terr, terr["millesime"]
+        if millesime not in self.millesimes():
+            raise ErreurUtilisateur(
+                f"Millésime QPV absent de l'entrepôt : {millesime}.",
+                champ="--millesime",
+                correctif=f"choisir parmi : {', '.join(self.millesimes())}.",
+            )
+        return terr, millesime
+
     # --- indicators ------------------------------------------------------------------------------
     def _mesures(
         self, date: str, millesime: str, niveau: str, code: str
@@ -324,15 +337,7 @@ class Entrepot:
     ) -> dict[str, Any]:
         """The JSON of ``essq indicateurs``: every perimeter, and for a QPV its comparisons."""
         date = self._date(date_stock)
-        terr = self.territoire(territoire, millesime)
-        if terr["type"] == "qpv":
-            millesime = terr["millesime"]
-        elif millesime not in self.millesimes():
-            raise ErreurUtilisateur(
-                f"Millésime QPV absent de l'entrepôt : {millesime}.",
-                champ="--millesime",
-                correctif=f"choisir parmi : {', '.join(self.millesimes())}.",
-            )
+        terr, millesime = self.resoudre(territoire, millesime)
         mesures = self._mesures(date, millesime, terr["type"], terr["code"])
         reps = self._repartitions(date, millesime, terr["type"], terr["code"])
         prov = self.provenance(date)
@@ -396,9 +401,7 @@ class Entrepot:
     ) -> list[dict[str, Any]]:
         """ESS establishments of a territory (names and positions only when diffusible)."""
         date = self._date(date_stock)
-        terr = self.territoire(territoire, millesime)
-        if terr["type"] == "qpv":
-            millesime = terr["millesime"]
+        terr, millesime = self.resoudre(territoire, millesime)
         filtre, params = self._filtre(terr, millesime)
         if perimetre == "en_qpv":
             filtre += f" AND qpv_{millesime} IS NOT NULL"
@@ -447,9 +450,7 @@ class Entrepot:
                 f"La date de début ({debut}) doit précéder la date de fin ({fin}).",
                 correctif="inverser --debut et --fin.",
             )
-        terr = self.territoire(territoire, millesime)
-        if terr["type"] == "qpv":
-            millesime = terr["millesime"]
+        terr, millesime = self.resoudre(territoire, millesime)
         fa, pa = self._filtre(terr, millesime, "a")
         fb, pb = self._filtre(terr, millesime, "b")
         q = f"qpv_{millesime}"
