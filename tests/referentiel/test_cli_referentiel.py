@@ -159,3 +159,19 @@ def test_codes_de_sortie_du_script(casser, monkeypatch, capsys) -> None:
     sorties = capsys.readouterr()
     assert "texte vide" in sorties.out
     assert "essq referentiel valider" in sorties.err and "Traceback" not in sorties.err
+
+
+def test_python_m_essq_referentiel(casser, monkeypatch, capsys) -> None:
+    """``python -m essq.referentiel`` works on its own, with the same exit codes."""
+    import pytest
+
+    from essq.referentiel.__main__ import main
+
+    dossier = casser("besoins/besoins.yaml", "titre: Alimentation", "titre: ''")
+    for commande, code in (("valider", 1), ("stats", 2)):
+        monkeypatch.setattr(sys, "argv", ["essq-referentiel", commande, "--dossier", str(dossier)])
+        with pytest.raises(SystemExit) as sortie:
+            main()
+        assert sortie.value.code == code, commande
+    sorties = capsys.readouterr()
+    assert "texte vide" in sorties.out and "Traceback" not in sorties.err

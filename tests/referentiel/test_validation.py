@@ -337,3 +337,9 @@ def test_cache_disque_desactivable(mini: Path, tmp_path: Path, monkeypatch) -> N
     monkeypatch.setenv("ESSQ_CACHE_REFERENTIEL", "non")
     assert charger(mini).stats()["besoins"] == 1
     assert not list(tmp_path.rglob("*.pickle"))
+
+
+def test_code_insee_et_departement_accordes(casser) -> None:
+    dossier = casser("initiatives/seed001.yaml", 'departement: "13"', 'departement: "93"')
+    p = _un_seul(valider(dossier))
+    assert p.champ == "lieu.departement" and "(département « 13 »)" in p.probleme

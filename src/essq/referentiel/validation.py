@@ -707,6 +707,8 @@ def _verifier_ensemble(lues: list[EntreeLue], problemes: list[Probleme]) -> None
             _verifier_levier(lue, entrees, problemes)
         if lue.collection == "criteres_perennite" and lue.entree is not None:
             _verifier_critere(lue, problemes)
+        if isinstance(lue.entree, schemas.Initiative):
+            _verifier_lieu(lue, problemes)
 
 
 def _lien_casse(
@@ -908,6 +910,26 @@ def _verifier_levier(
                     f"Déplacer ce lien dans « voir_aussi » (leviers:{ident}).",
                 )
             )
+
+
+def _verifier_lieu(lue: EntreeLue, problemes: list[Probleme]) -> None:
+    assert isinstance(lue.entree, schemas.Initiative)
+    lieu = lue.entree.lieu
+    if not (lieu.code_insee and lieu.departement):
+        return
+    attendu = lieu.code_insee[:3] if lieu.code_insee.startswith("97") else lieu.code_insee[:2]
+    if attendu != lieu.departement:
+        problemes.append(
+            Probleme(
+                lue.fichier,
+                _ligne(lue.noeud, ("lieu", "departement")),
+                lue.entree.id,
+                "lieu.departement",
+                f"le département « {lieu.departement} » ne correspond pas au code INSEE "
+                f"« {lieu.code_insee} » (département « {attendu} »)",
+                "Vérifier le code officiel de la commune (COG de l'INSEE) et son département.",
+            )
+        )
 
 
 def _verifier_critere(lue: EntreeLue, problemes: list[Probleme]) -> None:
