@@ -55,6 +55,16 @@ ATTENDU_PAR_FICHIER = {
     # and labels (Fabriques de territoire, fonds TZCLD, fonds européens, contrats à impact, France
     # 2030, FEJ, EVS, FNADT, PAQTE) + 3 tools (cartographies, CAPE, La Grande Équipe).
     "dispositifs/national.yaml": 17 + 4 + 11 + 6 + 9 + 3,
+    # Seed 000 §5: other actors and tools (ANCT, préfecture referents, Les Scop, 4 federations by
+    # domain or family, Coorace, MES, Labo de l'ESS, France urbaine, Gesat, resource centres,
+    # Accorderies network, solidarity investors, foncières, temporary occupation, social landlords,
+    # conseils citoyens).
+    "dispositifs/seed-000.yaml": 18,
+    # Seed 004 §7: local support bodies, Avise community, 3 other steering-committee members, 6
+    # networks interviewed (CPIE, health centres, fablabs, cafés, Mob'in, ANDES, Cohabilis = 7),
+    # Climaxion, PAT call, atelier-relais, State-Region contracts, departmental insertion funds,
+    # « art en territoire », Bistrot de pays: 1 + 1 + 3 + 7 + 7.
+    "dispositifs/seed-004.yaml": 1 + 1 + 3 + 7 + 7,
     # Seed 000 §4.13: the collectivités' 7 fields of ESS action (L802-810).
     "leviers/seed-000.yaml": 7,
     # Seed 004 §3: 6 levers and their key actions, 6 + 3 + 3 + 2 + 3 + 2 = 19 (L269-541; the issue
@@ -119,7 +129,7 @@ ATTENDU_PAR_GRAINE = {
         "familles": 5,
         "statuts": 10,
         "structures_inclusion": 8,
-        "dispositifs": 40,
+        "dispositifs": 40 + 18,
         "leviers": 7,
         "cadres_cooperation": 9,
         "initiatives": 30,
@@ -147,7 +157,7 @@ ATTENDU_PAR_GRAINE = {
         "familles": 3,
         "statuts": 3,
         "structures_inclusion": 6,
-        "dispositifs": 21,
+        "dispositifs": 21 + 5 + 19,  # national + seed-000 entries also citing 004 + seed-004.yaml
         "leviers": 25,
         "cadres_cooperation": 4,
         "initiatives": 18,
