@@ -113,6 +113,13 @@ def charger_catalogue(chemin: Path | str | None = None) -> list[Ressource]:
                 correctif="Un simple nom de fichier, sans dossier.",
             )
         somme = e.get("sha256")
+        if somme is not None and not isinstance(somme, str):
+            raise ErreurUtilisateur(
+                f"Entrée {ident} : la somme SHA-256 doit être une chaîne.",
+                fichier=str(chemin),
+                champ="sha256",
+                correctif='L\'écrire entre guillemets (sha256: "…"), sinon YAML la lit comme un nombre.',
+            )
         if somme is not None and not _MOTIF_SHA.match(str(somme).lower()):
             raise ErreurUtilisateur(
                 f"Entrée {ident} : somme SHA-256 invalide.",
@@ -204,7 +211,7 @@ def _telecharger_un(
             total_octets = int(total) + deja if total and total.isdigit() else None
             with open(partiel, mode) as f, progression() as p:
                 tache = p.add_task(f"Téléchargement de {r.nom}", total=total_octets, completed=deja)
-                for bloc in reponse.iter_bytes(1 << 20):
+                for bloc in reponse.iter_bytes():
                     f.write(bloc)
                     p.advance(tache, len(bloc))
                 f.flush()
