@@ -49,22 +49,22 @@ def test_erreur_utilisateur_nomme_fichier_ligne_et_correctif() -> None:
 
 
 def test_chaque_commande_a_une_aide_en_francais() -> None:
-    """Every command and sub-command answers --help without the framework's English texts."""
-    def parcourir(prefixe: list[str], groupe) -> None:
-        import typer.main
+    """Every command and sub-command answers --help in French and has a help text."""
+    import typer.main
 
-        commande = typer.main.get_command(groupe) if not hasattr(groupe, "commands") else groupe
+    def parcourir(prefixe: list[str], commande) -> int:
+        vues = 0
         for nom, sous in getattr(commande, "commands", {}).items():
             chemin = [*prefixe, nom]
             resultat = runner.invoke(app, [*chemin, "--help"])
             assert resultat.exit_code == 0, (chemin, resultat.output)
             assert "Show this message" not in resultat.output
+            assert "Utilisation" in resultat.output
             assert (sous.help or "").strip(), f"commande sans aide : {' '.join(chemin)}"
-            parcourir(chemin, sous)
+            vues += 1 + parcourir(chemin, sous)
+        return vues
 
-    import typer.main
-
-    parcourir([], typer.main.get_command(app))
+    assert parcourir([], typer.main.get_command(app)) >= 10
 
 
 def test_script_installe_sort_en_erreur_sans_trace() -> None:

@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from essq import __version__, cli_fr
-from essq.config import VARIABLE_HOME
 from essq.console import console
 from essq.erreurs import ErreurUtilisateur
+from essq.options import OptionHome
+
+__all__ = ["OptionHome", "app", "main"]
 
 cli_fr.installer()
 
 PARAMETRES = {"help_option_names": ["-h", "--help"]}
 
-OptionHome = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar=VARIABLE_HOME,
-        help="Dossier des données importées et des entrepôts construits "
-        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
-        show_default=False,
-    ),
-]
 
 app = typer.Typer(
     name="essq",

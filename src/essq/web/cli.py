@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from essq.config import VARIABLE_HOME
+from essq.options import OptionHome
 
 
 def enregistrer(app: typer.Typer) -> None:
-    from essq.cli import OptionHome
 
     @app.command("servir")
     def servir(
