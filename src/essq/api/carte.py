@@ -11,6 +11,7 @@ from typing import Any
 
 import shapely
 
+from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot
 from essq.observatoire.entrepot import attribution_texte
 
@@ -30,6 +31,12 @@ class DonneesCarte:
 
 
 def donnees_carte(e: Entrepot, territoire: str, millesime: str = "2024") -> DonneesCarte:
+    if millesime not in e.millesimes():
+        raise ErreurUtilisateur(
+            f"Millésime QPV absent de l'entrepôt : {millesime[:10]}.",
+            champ="millesime",
+            correctif=f"choisir parmi : {', '.join(e.millesimes())}.",
+        )
     terr = e.territoire(territoire, millesime)
     if terr["type"] == "qpv":
         millesime = terr["millesime"]

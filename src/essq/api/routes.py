@@ -24,6 +24,18 @@ from essq.erreurs import ErreurUtilisateur
 from essq.observatoire.entrepot import attribution_texte
 
 LOT_MAX = 10_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_200: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+CSV_XLSX_200: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
 TYPES_TERRITOIRE = ("qpv", "commune", "epci", "departement", "region", "france")
 
 
@@ -122,6 +134,7 @@ def creer_routeur(service: Service) -> APIRouter:
         "/qpv/localiser",
         tags=["qpv"],
         summary="Localiser un lot de points (JSON ou CSV)",
+        responses=CSV_200,
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -213,6 +226,7 @@ def creer_routeur(service: Service) -> APIRouter:
         "/territoires/{type}/{code}/indicateurs",
         tags=["territoires"],
         summary="Indicateurs ESS d'un territoire",
+        responses=CSV_XLSX_200,
     )
     def indicateurs(
         type: TypeTerritoire,
@@ -246,6 +260,7 @@ def creer_routeur(service: Service) -> APIRouter:
         """Créations, fermetures, entrées et sorties de QPV entre deux stocks."""
         _verifier_code(code)
         e = service.entrepot()
+        _verifier_millesime(e, millesime)
         with traduire_inconnu("code"):
             return _json(
                 e.evolution(
@@ -299,7 +314,12 @@ def creer_routeur(service: Service) -> APIRouter:
         )
 
     # ------------------------------------------------------------------ directory
-    @r.get("/etablissements", tags=["etablissements"], summary="Annuaire des établissements ESS")
+    @r.get(
+        "/etablissements",
+        tags=["etablissements"],
+        summary="Annuaire des établissements ESS",
+        responses=CSV_200,
+    )
     def etablissements(
         territoire: Annotated[
             str | None,
@@ -484,6 +504,16 @@ def creer_routeur(service: Service) -> APIRouter:
 def _titre(ref: Any, ident: str) -> str | None:
     e = ref.get(ident)
     return e.titre if e is not None else None
+
+
+def _verifier_millesime(e: Any, millesime: str) -> None:
+    """Vintages become column names in SQL: only the warehouse's own are accepted."""
+    if millesime not in e.millesimes():
+        raise ErreurUtilisateur(
+            f"Millésime QPV absent de l'entrepôt : {millesime[:10]}.",
+            champ="millesime",
+            correctif=f"choisir parmi : {', '.join(e.millesimes())}.",
+        )
 
 
 def _verifier_code(code: str) -> None:
