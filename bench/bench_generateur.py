@@ -9,18 +9,18 @@ writing alone, without generating anything meaningful.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.mesure import mesurer
-
 LOT = 150_000
 
 
-def _generer(n: int, formats: tuple[str, ...], dossier: str) -> dict[str, Any]:
+def _generer(n: int, formats: list[str] | tuple[str, ...], dossier: str) -> dict[str, Any]:
     from essq.generateur import generer_stock
 
     r = generer_stock(Path(dossier), n, graine=1, formats=formats, afficher_progression=False)
@@ -28,7 +28,9 @@ def _generer(n: int, formats: tuple[str, ...], dossier: str) -> dict[str, Any]:
     return {"unites_legales": r["unites_legales"], "octets": sum(tailles.values())}
 
 
-def _plancher(n: int, n_ul: int, formats: tuple[str, ...], dossier: str) -> dict[str, Any]:
+def _plancher(
+    n: int, n_ul: int, formats: list[str] | tuple[str, ...], dossier: str
+) -> dict[str, Any]:
     """Write random-string tables with the stock schemas' widths, chunk by chunk."""
     import numpy as np
     import pyarrow as pa
@@ -70,6 +72,31 @@ def _plancher(n: int, n_ul: int, formats: tuple[str, ...], dossier: str) -> dict
                 e.close()
         octets += sum(p.stat().st_size for p in (chemin_pq, chemin_csv) if p.exists())
     return {"octets": octets}
+
+
+PROGRAMME = """
+import json, resource, sys, time
+sys.path.insert(0, {racine!r})
+import bench.bench_generateur as b
+debut = time.perf_counter()
+valeur = getattr(b, sys.argv[1])(*json.loads(sys.argv[2]))
+print(json.dumps({{"secondes": time.perf_counter() - debut,
+                  "pic_rss_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "valeur": valeur}}))
+"""
+
+
+def mesurer(fonction: Any, *args: Any) -> dict[str, Any]:
+    """Like bench.mesure.mesurer (fresh process, wall time, peak RSS) but a child that dies
+    makes the benchmark fail instead of waiting forever on a queue."""
+    programme = PROGRAMME.format(racine=str(Path(__file__).resolve().parents[1]))
+    sortie = subprocess.run(
+        [sys.executable, "-c", programme, fonction.__name__, json.dumps(list(args))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(sortie.stdout.strip().splitlines()[-1])
 
 
 def _cas(n: int, formats: tuple[str, ...]) -> dict[str, Any]:
