@@ -530,3 +530,15 @@ def test_codes_geographiques_et_juridiques_conformes(
         assert isinstance(statut, Statut)
         inconnus = set(statut.categories_juridiques_insee) - codes_cj
         assert not inconnus, f"{statut.id} : {sorted(inconnus)}"
+
+
+def test_ni_ligne_inexistante_ni_phrase_recopiee_des_graines(graines_partagees: Path) -> None:
+    from essq.referentiel.graines import verifier_graines
+
+    mes_fichiers = tuple(ATTENDU_PAR_FICHIER)
+    problemes = [
+        p
+        for p in verifier_graines(lire(DOSSIER_DONNEES), graines_partagees)
+        if str(p.fichier).endswith(mes_fichiers)
+    ]
+    assert not problemes, "\n".join(p.texte() for p in problemes)
