@@ -46,6 +46,7 @@ MODULES_CLI = (
     "essq.diagnostics.cli",
     "essq.rapports.cli",
     "essq.web.cli",
+    "essq.demo",
 )
 
 
