@@ -118,3 +118,16 @@ def test_verite_perimee_supprimee(tmp_path: Path, donnees_partagees: Path) -> No
     assert (tmp_path / "placement_qpv.parquet").is_file()
     generer_stock(tmp_path, 300, afficher_progression=False)
     assert not (tmp_path / "placement_qpv.parquet").exists()
+
+
+def test_fichier_qpv_invalide_message_clair(tmp_path: Path) -> None:
+    from essq.erreurs import ErreurUtilisateur
+
+    mauvais = tmp_path / "qpv.geojson"
+    mauvais.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}'
+    )
+    with pytest.raises(ErreurUtilisateur) as exc:
+        generer_stock(tmp_path / "s", 10, qpv=mauvais, afficher_progression=False)
+    assert "qpv.geojson" in exc.value.texte() and "code_qp" in exc.value.texte()
+    assert exc.value.correctif
