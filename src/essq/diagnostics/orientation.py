@@ -247,7 +247,7 @@ def moteur(e: EntreeOrientation, r: Rapport) -> None:
         texte = replier(" ".join([*d.publics, d.titre, d.description]))
         for p, mots in mots_publics.items():
             if any(m in texte for m in mots):
-                score += 2
+                score += 3
                 pourquoi.append(f"S'adresse aux {publics_donnees[p]['libelle']}.")
         if elig.qpv and (e.en_qpv or e.qpv):
             score += 2
@@ -257,7 +257,7 @@ def moteur(e: EntreeOrientation, r: Rapport) -> None:
         if ok_lieu and d.echelle != "national":
             score += 1.5
         elif ok_lieu is None:
-            score -= 2
+            score -= 0.5 if not lieu.connu else 1
         exigences = list(elig.conditions)
         if elig.esus:
             exigences.append("Agrément ESUS exigé")
