@@ -34,3 +34,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dossier = tmp_path / "essq_home"
     monkeypatch.setenv("ESSQ_HOME", str(dossier))
     return dossier
+
+
+@pytest.fixture(scope="session")
+def home_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An ESSQ_HOME holding the fictional demo territory, built once per test session
+    through the real pipeline (generation, territory imports, warehouse for both stock dates)."""
+    from essq.demo import construire_demo
+
+    dossier = tmp_path_factory.mktemp("home_demo")
+    construire_demo(dossier)
+    return dossier
