@@ -343,3 +343,14 @@ def test_code_insee_et_departement_accordes(casser) -> None:
     dossier = casser("initiatives/seed001.yaml", 'departement: "13"', 'departement: "93"')
     p = _un_seul(valider(dossier))
     assert p.champ == "lieu.departement" and "(département « 13 »)" in p.probleme
+
+
+def test_champ_ecrit_deux_fois_est_signale(casser) -> None:
+    dossier = casser(
+        "initiatives/seed001.yaml",
+        "besoins: [bes-alimentation]",
+        "besoins: [bes-alimentation]\n  besoins: [bes-alimentation]",
+    )
+    doubles = [p for p in valider(dossier) if "écrit deux fois" in p.probleme]
+    assert len(doubles) == 1
+    assert doubles[0].champ == "besoins" and doubles[0].ligne == 5

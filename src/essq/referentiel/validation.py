@@ -141,6 +141,26 @@ def _composer(texte: str) -> tuple[yaml.Node | None, Any]:
     return noeud, valeur
 
 
+def _cles_en_double(noeud: yaml.Node | None) -> list[tuple[str, int]]:
+    """Keys written twice in the same mapping (PyYAML silently keeps the last one)."""
+    doubles: list[tuple[str, int]] = []
+    pile = [noeud] if noeud is not None else []
+    while pile:
+        courant = pile.pop()
+        if isinstance(courant, yaml.MappingNode):
+            vues: set[str] = set()
+            for cle, valeur in courant.value:
+                nom = getattr(cle, "value", None)
+                if isinstance(nom, str):
+                    if nom in vues:
+                        doubles.append((nom, int(cle.start_mark.line) + 1))
+                    vues.add(nom)
+                pile.append(valeur)
+        elif isinstance(courant, yaml.SequenceNode):
+            pile.extend(courant.value)
+    return sorted(doubles, key=lambda d: d[1])
+
+
 def _ligne(noeud: yaml.Node | None, chemin: Sequence[int | str] = ()) -> int | None:
     """1-based line of the node reached by following ``chemin`` (keys and indices)."""
     if noeud is None:
@@ -534,6 +554,18 @@ def _lire_fichier(fichier: Path, collection: str, problemes: list[Probleme]) -> 
             )
         )
         return []
+    for cle, ligne_double in _cles_en_double(noeud):
+        problemes.append(
+            Probleme(
+                affiche,
+                ligne_double,
+                None,
+                cle,
+                f"le champ « {cle} » est écrit deux fois dans la même entrée : "
+                "seule la dernière valeur serait lue",
+                "Fusionner les deux valeurs en un seul champ « " + cle + " ».",
+            )
+        )
     if donnees is None:
         return []
     if not isinstance(donnees, list) or not isinstance(noeud, yaml.SequenceNode):
