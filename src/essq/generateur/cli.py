@@ -8,20 +8,8 @@ from typing import Annotated
 
 import typer
 
-from essq.config import VARIABLE_HOME
 from essq.console import console
-
-# Same option as essq.cli.OptionHome, defined here because essq.cli imports this module.
-OptionHome = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar=VARIABLE_HOME,
-        help="Dossier des données importées et des entrepôts construits "
-        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
-        show_default=False,
-    ),
-]
+from essq.options import OptionHome
 
 AIDE = (
     "Génère des fichiers aux formats officiels (stocks SIRENE, QPV, COG, zonages) pour les "
