@@ -108,3 +108,21 @@ def test_borne_numerique_annoncee() -> None:
     with pytest.raises(ErreurUtilisateur) as exc:
         executer("qualification-ess", {"part_benefices_reinvestis": 120})
     assert exc.value.champ == "part_benefices_reinvestis" and "≤ 100" in exc.value.message
+
+
+def _enums(noeud: Any) -> list[dict[str, Any]]:
+    if isinstance(noeud, dict):
+        trouves = [noeud] if "enum" in noeud else []
+        return trouves + [e for v in noeud.values() for e in _enums(v)]
+    if isinstance(noeud, list):
+        return [e for v in noeud for e in _enums(v)]
+    return []
+
+
+@pytest.mark.parametrize("nom", ORDRE)
+def test_chaque_valeur_de_liste_a_un_libelle_francais_pour_les_formulaires(nom: str) -> None:
+    enums = _enums(schema(nom))
+    for e in enums:
+        assert set(e["x-libelles"]) == set(e["enum"])
+        for valeur, libelle in e["x-libelles"].items():
+            assert "_" not in libelle and libelle[0].isupper(), (nom, valeur, libelle)

@@ -123,6 +123,27 @@ class Diagnostic:
 
 REGISTRE: dict[str, Diagnostic] = {}
 
+# French labels of enum values, shown by guided forms (``x-libelles`` in the JSON schema)
+LIBELLES_VALEURS: dict[str, str] = {}
+
+
+def libelles(valeurs: Mapping[str, str]) -> None:
+    """Register French labels for enum values (a module calls it once at import)."""
+    LIBELLES_VALEURS.update(valeurs)
+
+
+def _ajouter_libelles(noeud: Any) -> None:
+    if isinstance(noeud, dict):
+        if "enum" in noeud and all(isinstance(v, str) for v in noeud["enum"]):
+            noeud["x-libelles"] = {
+                v: LIBELLES_VALEURS.get(v, v.replace("_", " ").capitalize()) for v in noeud["enum"]
+            }
+        for valeur in noeud.values():
+            _ajouter_libelles(valeur)
+    elif isinstance(noeud, list):
+        for valeur in noeud:
+            _ajouter_libelles(valeur)
+
 
 def enregistrer(diagnostic: Diagnostic) -> Diagnostic:
     if diagnostic.nom in REGISTRE:
@@ -228,6 +249,7 @@ def schema(nom: str) -> dict[str, Any]:
     resultat["description"] = diagnostic.description
     if diagnostic.enrichir_schema is not None:
         diagnostic.enrichir_schema(resultat, charger())
+    _ajouter_libelles(resultat)
     return resultat
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer
+from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer, libelles
 from essq.diagnostics.qualification_ess import Conclusion, _et, regle_utilite_sociale
 from essq.diagnostics.seuils import euros, pourcentage, seuil, smic_a
 from essq.diagnostics.vocabulaire import (
@@ -79,6 +79,9 @@ SI_DE_DROIT = {
     "entreprise_adaptee": "si-ea",
     "esat": "si-esat",
 }
+
+
+libelles({"aucune": "Aucune", **{k: v[0].upper() + v[1:] for k, v in LIBELLE_DE_DROIT.items()}})
 
 
 class Exercice(ModeleEntree):

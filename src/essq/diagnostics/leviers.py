@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import Field, field_validator
 
-from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer
+from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer, libelles
 from essq.diagnostics.lieux import MOTIF_DEPARTEMENT, replier, situer
 from essq.diagnostics.seuils import DOSSIER
 from essq.erreurs import ErreurUtilisateur
@@ -43,6 +43,8 @@ def donnees() -> dict[str, Any]:
     lu: dict[str, Any] = yaml.safe_load((DOSSIER / "leviers.yaml").read_text(encoding="utf-8"))
     return lu
 
+
+libelles({nom: str(c["libelle"]).capitalize() for nom, c in donnees()["competences"].items()})
 
 Competence = StrEnum(  # type: ignore[misc]
     "Competence", {nom: nom for nom in donnees()["competences"]}

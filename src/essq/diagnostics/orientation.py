@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import Field
 
-from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer
+from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer, libelles
 from essq.diagnostics.lieux import (
     MOTIF_COMMUNE,
     MOTIF_DEPARTEMENT,
@@ -51,6 +51,8 @@ def publics() -> dict[str, dict[str, Any]]:
     )
     return lu
 
+
+libelles({nom: str(p["libelle"]).capitalize() for nom, p in publics().items()})
 
 Public = StrEnum("Public", {nom: nom for nom in publics()})  # type: ignore[misc]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from essq.diagnostics.cadre import StatutRaison
+from essq.diagnostics.cadre import StatutRaison, libelles
 from essq.diagnostics.seuils import pourcentage
 
 
@@ -88,3 +88,48 @@ def tri(valeur: bool | None) -> StatutRaison:
 
 def fmt_pct(x: float) -> str:
     return pourcentage(x)
+
+
+libelles(
+    {
+        **{k: v[0].upper() + v[1:] for k, v in LIBELLE_FORME.items()},
+        "soutien_personnes_fragiles": "Soutien à des personnes en situation de fragilité",
+        "lien_social_cohesion_territoriale": "Lien social et cohésion territoriale",
+        "education_citoyennete": "Éducation à la citoyenneté",
+        "developpement_durable_culture_solidarite_internationale": "Développement durable, "
+        "transition énergétique, promotion culturelle ou solidarité internationale",
+        "soutien_publics_vulnerables": "Soutien à des publics vulnérables",
+        "solidarites_territoriales": "Maintien ou recréation de solidarités territoriales",
+        "idee": "Idée",
+        "emergence": "Émergence",
+        "creation": "Création",
+        "developpement": "Développement",
+        "consolidation": "Consolidation",
+        "changement_echelle": "Changement d'échelle",
+        "accompagnement": "Accompagnement",
+        "financement": "Financement",
+        "locaux": "Locaux",
+        "reseau": "Réseau",
+        "formation": "Formation",
+        "expertise": "Expertise",
+        "debouches": "Débouchés (clients, commande publique)",
+        "commune": "Commune",
+        "epci": "EPCI (communauté de communes, d'agglomération)",
+        "metropole": "Métropole",
+        "departement": "Département",
+        "region": "Région",
+        "individuel": "Une seule personne",
+        "collectif": "Un groupe",
+        "marchande": "Surtout des ventes",
+        "mixte": "Ventes et soutiens publics ou privés",
+        "non_marchande": "Surtout des subventions, dons et cotisations",
+        "limites": "Limités",
+        "moyens": "Moyens",
+        "importants": "Importants",
+        "absent": "Absent (0)",
+        "fragile": "Fragile (1)",
+        "correct": "Correct (2)",
+        "solide": "Solide (3)",
+        "ne_sait_pas": "Je ne sais pas",
+    }
+)
