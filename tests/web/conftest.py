@@ -1,0 +1,78 @@
+"""Browser tests: the whole application served by uvicorn on a free loopback port, over the demo
+territory built through the real pipeline, driven by Playwright with Debian's chromium."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGUMENTS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+RACINE = Path(__file__).resolve().parents[2]
+AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _construire_demo(racine: Path) -> Path:
+    spec = importlib.util.spec_from_file_location(
+        "essq_tests_api_conftest", RACINE / "tests" / "api" / "conftest.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.construire_demo(racine)[1]
+
+
+@pytest.fixture(scope="session")
+def serveur(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.is_file():
+        pytest.skip(
+            "navigateur absent : /usr/bin/chromium n'est pas installé "
+            "(paquet Debian chromium, installé par scripts/installer-systeme.sh)"
+        )
+    import uvicorn
+
+    from essq.web.application import creer_application
+
+    home = _construire_demo(tmp_path_factory.mktemp("demo_web"))
+    app = creer_application(home)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    serveur = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    fil = threading.Thread(target=serveur.run, daemon=True)
+    fil.start()
+    debut = time.monotonic()
+    while not serveur.started:
+        if time.monotonic() - debut > 30 or not fil.is_alive():
+            raise RuntimeError("le serveur de test n'a pas démarré")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    serveur.should_exit = True
+    fil.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def navigateur(serveur: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
+        yield b
+        b.close()
