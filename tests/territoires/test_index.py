@@ -107,3 +107,19 @@ def test_enregistrement_et_empreinte(tmp_path) -> None:
     assert relu is not None
     x, y = np.array([50.0, 350.0, 200.0]), np.array([50.0, 50.0, 50.0])
     assert relu.contenant(x, y).tolist() == index.contenant(x, y).tolist() == [0, 1, -1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.floats(-300_000, 1_700_000, allow_nan=False),
+    y=st.floats(5_800_000, 7_400_000, allow_nan=False),
+)
+def test_lambert93_inverse_egal_proj(x: float, y: float) -> None:
+    """The vectorised Lambert-93 inverse agrees with PROJ to better than a millimetre."""
+    import pyproj
+
+    from essq.territoires.projections import lambert93_vers_wgs84
+
+    lon, lat = lambert93_vers_wgs84(np.array([x]), np.array([y]))
+    plon, plat = pyproj.Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)
+    assert abs(lon[0] - plon) < 1e-8 and abs(lat[0] - plat) < 1e-8

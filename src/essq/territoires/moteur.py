@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,9 @@ _MARGE_TERRITOIRE = 1.0
 class _Millesime:
     """The QPV of one millésime: codes, names, and one grid index per territory."""
 
-    def __init__(self, millesime: str, zones: dict[int, tuple[pa.Table, IndexZone]]) -> None:
+    def __init__(
+        self, millesime: str, zones: dict[int, tuple[dict[str, list[Any]], IndexZone]]
+    ) -> None:
         self.millesime = millesime
         self.zones = {epsg: idx for epsg, (_, idx) in zones.items()}
         codes: list[str] = []
@@ -37,9 +41,9 @@ class _Millesime:
         self.geometries_wgs84: list[Any] = []
         for epsg, (table, _) in sorted(zones.items()):
             self.decalage[epsg] = len(codes)
-            codes += table.column("code_qp").to_pylist()
-            libelles += table.column("lib_qp").to_pylist()
-            communes += table.column("communes").to_pylist()
+            codes += table["code_qp"]
+            libelles += table["lib_qp"]
+            communes += table["communes"]
         self.codes = np.array(codes, dtype=object)
         self.libelles = libelles
         self.communes = communes
@@ -56,12 +60,12 @@ class Territoires:
         self._millesimes: dict[str, _Millesime] = {}
         qpv = stockage.lire_table(racine, "qpv")
         if qpv is not None and qpv.num_rows:
-            par_millesime: dict[str, dict[int, tuple[pa.Table, IndexZone]]] = {}
+            par_millesime: dict[str, dict[int, tuple[dict[str, list[Any]], IndexZone]]] = {}
             dossier_index = racine / stockage.DOSSIER_INDEX
             for (m, epsg), sous in groupes(qpv).items():
-                wkbs = sous.column("geometrie_legale").to_pylist()
+                wkbs = sous["geometrie_legale"]
                 geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
-                emp = empreinte(sous.column("code_qp").to_pylist(), wkbs)
+                emp = empreinte(sous["code_qp"], wkbs)
                 idx = IndexZone.charger(dossier_index / nom_index(m, epsg), geoms, emp)
                 if idx is None:  # index missing or stale: rebuild in memory (read-only load)
                     idx = IndexZone.construire(geoms, epsg)
@@ -244,12 +248,17 @@ class Territoires:
         natif = ok & np.isin(epsg_ligne, projections.EPSG_LEGAUX)
         zone[natif] = epsg_ligne[natif]
         # a point given in a territory's legal projection must fall in that territory
-        lignes_natives = np.flatnonzero(natif)
-        if len(lignes_natives):
-            dans = projections.dans_bornes(
-                lon[lignes_natives], lat[lignes_natives], _MARGE_TERRITOIRE
-            )
-            statut[lignes_natives[dans != epsg_ligne[lignes_natives]]] = _INCOHERENTES
+        for e in projections.EPSG_LEGAUX:
+            lignes_natives = (
+                np.flatnonzero(natif & (epsg_ligne == e))
+                if epsg is None or np.ndim(epsg)
+                else (np.flatnonzero(natif) if e == int(epsg) else np.zeros(0, dtype=np.int64))
+            )  # type: ignore[arg-type]
+            if len(lignes_natives):
+                x0, y0, x1, y1 = projections.PAR_EPSG[e].bornes
+                a, b, mg = lon[lignes_natives], lat[lignes_natives], _MARGE_TERRITOIRE
+                dehors = (a < x0 - mg) | (a > x1 + mg) | (b < y0 - mg) | (b > y1 + mg)
+                statut[lignes_natives[dehors]] = _INCOHERENTES
         autres = np.flatnonzero(ok & ~natif)
         if len(autres):
             trouvees = projections.dans_bornes(lon[autres], lat[autres], _MARGE_TERRITOIRE)
@@ -301,7 +310,7 @@ class Territoires:
                 if idx is None:
                     continue
                 off = mil.decalage[z]
-                c = idx.contenant(zx, zy)
+                c = _en_parallele(idx.contenant, zx, zy)[0]
                 trouve = c >= 0
                 dedans[lignes[trouve]] = c[trouve] + off
                 if avec_distance:
@@ -309,7 +318,7 @@ class Territoires:
                     distance[lignes[trouve]] = 0.0
                     reste = np.flatnonzero(~trouve)
                     if len(reste):
-                        ip, d = idx.plus_proche(zx[reste], zy[reste])
+                        ip, d = _en_parallele(idx.plus_proche, zx[reste], zy[reste])
                         valide = ip >= 0
                         proche[lignes[reste[valide]]] = ip[valide] + off
                         distance[lignes[reste[valide]]] = d[valide]
@@ -497,6 +506,29 @@ class Territoires:
             for code, lib in zip(mil.codes, mil.libelles, strict=True):
                 entrees.append(("qpv", code, lib, f"{lib} (QPV {m})", 0))
         return entrees
+
+
+_TAILLE_MORCEAU = 131_072
+
+
+def _en_parallele(fonction: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Run an index query on chunks in threads (shapely and numpy release the GIL)."""
+    n = len(x)
+    fils = min(os.cpu_count() or 1, 8)
+    if n < 2 * _TAILLE_MORCEAU or fils < 2:
+        r = fonction(x, y)
+        return r if isinstance(r, tuple) else (r,)
+    bornes = list(range(0, n, _TAILLE_MORCEAU)) + [n]
+    with ThreadPoolExecutor(max_workers=fils) as pool:
+        morceaux = list(
+            pool.map(
+                lambda i: fonction(x[bornes[i] : bornes[i + 1]], y[bornes[i] : bornes[i + 1]]),
+                range(len(bornes) - 1),
+            )
+        )
+    if isinstance(morceaux[0], tuple):
+        return tuple(np.concatenate([m[k] for m in morceaux]) for k in range(len(morceaux[0])))
+    return (np.concatenate(morceaux),)
 
 
 _ATTRIBUTS_COG = frozenset(

@@ -322,15 +322,24 @@ def nom_index(millesime: str, epsg: int) -> str:
     return f"qpv_{millesime}_{epsg}.npz"
 
 
-def groupes(table: pa.Table) -> dict[tuple[str, int], pa.Table]:
-    """Split qpv.parquet by (millésime, legal EPSG), each sorted by code_qp."""
-    sortie: dict[tuple[str, int], pa.Table] = {}
-    mill = table.column("millesime").to_pylist()
-    eps = table.column("epsg_legal").to_pylist()
-    for cle in sorted(set(zip(mill, eps, strict=True))):
-        masque = pa.array([(m, e) == cle for m, e in zip(mill, eps, strict=True)])
-        sous = table.filter(masque).sort_by("code_qp")
-        sortie[(str(cle[0]), int(cle[1]))] = sous
+def groupes(table: pa.Table) -> dict[tuple[str, int], dict[str, list[Any]]]:
+    """Split qpv.parquet by (millésime, legal EPSG), each sorted by code_qp, as column lists.
+
+    Plain lists on purpose: pyarrow's Table.filter/take/sort_by import pandas (seconds).
+    """
+    colonnes = {
+        n: table.column(n).to_pylist()
+        for n in ("millesime", "epsg_legal", "code_qp", "lib_qp", "communes", "geometrie_legale")
+    }
+    cles = list(zip(colonnes["millesime"], colonnes["epsg_legal"], strict=True))
+    sortie: dict[tuple[str, int], dict[str, list[Any]]] = {}
+    for cle in sorted(set(cles)):
+        lignes = sorted(
+            (i for i, k in enumerate(cles) if k == cle), key=lambda i: colonnes["code_qp"][i]
+        )
+        sortie[(str(cle[0]), int(cle[1]))] = {
+            n: [v[i] for i in lignes] for n, v in colonnes.items()
+        }
     return sortie
 
 
@@ -342,12 +351,12 @@ def construire_index(table: pa.Table, dossier_index: Path) -> int:
     with progression(transitoire=True) as p:
         tache = p.add_task("Construction de l'index des QPV", total=len(gr))
         for (millesime, epsg), sous in gr.items():
-            wkbs = sous.column("geometrie_legale").to_pylist()
+            wkbs = sous["geometrie_legale"]
             geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
             idx = IndexZone.construire(geoms, epsg)
             idx.enregistrer(
                 dossier_index / nom_index(millesime, epsg),
-                empreinte(sous.column("code_qp").to_pylist(), wkbs),
+                empreinte(sous["code_qp"], wkbs),
             )
             p.advance(tache)
     return len(gr)

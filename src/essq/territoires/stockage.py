@@ -92,7 +92,10 @@ def lire_table(racine: Path, nom: str) -> pa.Table | None:
     chemin = racine / f"{nom}.parquet"
     if not chemin.exists():
         return None
-    return pq.read_table(chemin, schema=SCHEMAS.get(nom))
+    # ParquetFile.read() does not import pandas (pq.read_table does, which costs seconds)
+    table = pq.ParquetFile(chemin).read()
+    schema = SCHEMAS.get(nom)
+    return table.cast(schema) if schema is not None and table.schema != schema else table
 
 
 class Chantier:
