@@ -276,3 +276,49 @@ def test_petits_lots_meme_resultat(tmp_path, fichiers, aides, faux_territoires) 
     b = duckdb.sql(f"SELECT * FROM '{tmp_path / 'b.parquet'}' ORDER BY siret").fetchall()
     assert a == b and len(a) == 7
     assert r1.par_statut_position == {"inconnue": 3, "commune_sans_qpv": 4}
+
+
+def test_rejets_sans_doublon_chemin_rapide(tmp_path, fichiers, aides, faux_territoires) -> None:
+    """Invalid rows are counted and dropped without the deduplication pass."""
+    ul_csv, et_csv = fichiers(
+        [aides.ul("100000001", "9220")],
+        [
+            aides.etab("10000000100011", "93066"),
+            aides.etab("1000000010001X", "93066"),
+            aides.etab("10000000100029", "93066", siren="100000009"),
+        ],
+    )
+    rapport = qualifier(
+        ul_csv,
+        et_csv,
+        tmp_path / "s.parquet",
+        territoires=faux_territoires,
+        afficher_progression=False,
+    )
+    assert rapport.lignes_etablissements == 3 and rapport.lignes_ecrites == 1
+    assert rapport.rejets_par_raison == {
+        "siret invalide (14 chiffres attendus)": 1,
+        "siren incohérent avec les 9 premiers chiffres du siret": 1,
+    }
+    assert {r.identifiant for r in rapport.rejets_exemples} == {"1000000010001X", "10000000100029"}
+
+
+def test_unite_legale_en_double_un_seul_etablissement(
+    tmp_path, fichiers, aides, faux_territoires
+) -> None:
+    ul_csv, et_csv = fichiers(
+        [aides.ul("100000001", "9220"), aides.ul("100000001", "9220")],
+        [aides.etab("10000000100011", "93066"), aides.etab("10000000100029", "93066")],
+    )
+    sortie = tmp_path / "s.parquet"
+    rapport = qualifier(
+        ul_csv, et_csv, sortie, territoires=faux_territoires, afficher_progression=False
+    )
+    assert duckdb.sql(f"SELECT count(*), count(DISTINCT siret) FROM '{sortie}'").fetchone() == (
+        2,
+        2,
+    )
+    assert rapport.rejets_par_raison == {
+        "siren en double (la ligne la plus récemment traitée est gardée)": 1
+    }
+    assert rapport.lignes_etablissements == 2

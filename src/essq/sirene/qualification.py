@@ -220,8 +220,12 @@ def _prefixes(colonne: str, prefixes: Sequence[str]) -> str:
 
 
 def _vue_unites_legales(
-    con: duckdb.DuckDBPyConnection, source: Source, rapport: RapportQualification
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    rapport: RapportQualification,
+    dedoublonner: bool,
 ) -> None:
+    """View ``ul`` of valid legal units; with ``dedoublonner``, one row per SIREN (slow path)."""
     col = resoudre_colonnes(
         source, COLONNES_UL_REQUISES, COLONNES_UL_OPTIONNELLES, quoi="unités légales"
     )
@@ -243,11 +247,6 @@ def _vue_unites_legales(
         FROM {source.sql_table()}"""
     )
     fichier = source.chemin.name
-    con.execute(
-        r"""CREATE TEMP TABLE ul_doublons AS
-        SELECT siren FROM ul_src WHERE regexp_full_match(siren, '\d{9}')
-        GROUP BY siren HAVING count(*) > 1"""
-    )
     n_lignes, n_invalides = con.execute(
         r"SELECT count(*), count(*) FILTER (WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')) FROM ul_src"
     ).fetchone()  # type: ignore[misc]
@@ -259,9 +258,17 @@ def _vue_unites_legales(
         rapport.rejeter(
             fichier, "siren invalide (9 chiffres attendus)", int(n_invalides), [r[0] for r in ex]
         )
-    n_dbl = con.execute(
-        "SELECT count(*) - count(DISTINCT siren) FROM ul_src WHERE siren IN (SELECT siren FROM ul_doublons)"
-    ).fetchone()[0]  # type: ignore[index]
+    n_dbl = 0
+    if dedoublonner:
+        con.execute(
+            r"""CREATE TEMP TABLE ul_doublons AS
+            SELECT siren FROM ul_src WHERE regexp_full_match(siren, '\d{9}')
+            GROUP BY siren HAVING count(*) > 1"""
+        )
+        n_dbl = con.execute(
+            "SELECT count(*) - count(DISTINCT siren) FROM ul_src "
+            "WHERE siren IN (SELECT siren FROM ul_doublons)"
+        ).fetchone()[0]  # type: ignore[index]
     if n_dbl:
         ex = con.execute("SELECT siren FROM ul_doublons LIMIT 5").fetchall()
         rapport.rejeter(
@@ -351,8 +358,16 @@ def _sql_unites_legales(listes: dict[str, str], exclusions_naf: bool, exclure_fd
 
 
 def _vue_etablissements(
-    con: duckdb.DuckDBPyConnection, source: Source, rapport: RapportQualification
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    rapport: RapportQualification,
+    dedoublonner: bool,
 ) -> dict[str, str | None]:
+    """View ``et``. Fast path: every row, rejects flagged by ``motif_rejet`` in the main query.
+
+    Slow path (``dedoublonner``): a first pass counts invalid rows and duplicated SIRET and
+    keeps one row per SIRET.
+    """
     col = resoudre_colonnes(
         source, COLONNES_ET_REQUISES, COLONNES_ET_OPTIONNELLES, quoi="établissements"
     )
@@ -381,6 +396,9 @@ def _vue_etablissements(
             {e["pays"]} AS pays_et, {e["traitement"]} AS traitement_et
         FROM {source.sql_table()}"""
     )
+    if not dedoublonner:
+        con.execute("CREATE TEMP VIEW et AS SELECT * FROM et_src")
+        return col
     valide = r"(regexp_full_match(siret, '\d{14}') AND siren_et = substr(siret, 1, 9))"
     con.execute(
         f"""CREATE TEMP TABLE et_doublons AS
@@ -465,6 +483,10 @@ def _sql_etablissements(
         LEFT JOIN cj_famille f ON f.code = u.cj {joins_l}
     ), q AS (SELECT *, {q["exclusion_naf"]} AS exclusion_naf FROM base)
     SELECT
+        CASE WHEN siret IS NULL OR NOT regexp_full_match(siret, '[0-9]{{14}}')
+               THEN 'siret invalide (14 chiffres attendus)'
+             WHEN siren_et <> substr(siret, 1, 9)
+               THEN 'siren incohérent avec les 9 premiers chiffres du siret' END AS motif_rejet,
         siret, siren_et AS siren, substr(siret, 10, 5) AS nic,
         etat_et AS etat,
         TRY_CAST(creation_et AS DATE) AS date_creation,
@@ -663,7 +685,26 @@ def _compter(rapport: RapportQualification, table: pa.Table, mode: str) -> None:
         )
 
 
-COLONNES_INTERNES = ("conflit_cj_insee", "tranche_inconnue", "etranger")
+COLONNES_INTERNES = ("conflit_cj_insee", "tranche_inconnue", "etranger", "motif_rejet")
+
+
+class _DoublonsDetectes(Exception):
+    """Duplicated SIRET/SIREN met on the fast path: qualify again with deduplication."""
+
+
+def _filtrer_rejets(
+    lot: pa.RecordBatch, rapport: RapportQualification, fichier: str
+) -> pa.RecordBatch:
+    """Count the rows flagged by ``motif_rejet`` (reason, examples) and drop them."""
+    motif = lot.column("motif_rejet")
+    if motif.null_count == len(motif):
+        return lot
+    rejets = pa.Table.from_batches([lot]).filter(pc.is_valid(motif))
+    for compte in pc.value_counts(rejets.column("motif_rejet")).to_pylist():
+        raison = compte["values"]
+        exemples = rejets.filter(pc.equal(rejets.column("motif_rejet"), raison)).column("siret")
+        rapport.rejeter(fichier, raison, int(compte["counts"]), exemples.slice(0, 5).to_pylist())
+    return lot.filter(pc.is_null(motif))
 
 
 def _erreur_duckdb(exc: duckdb.Error, fichiers: Sequence[Path]) -> ErreurUtilisateur:
@@ -771,39 +812,50 @@ def qualifier(
         for s in (src_ul, src_et):
             if s is not None:
                 rapport.avertissements.extend(s.avertissements)
-        con = _preparer_connexion(memoire, Path(tmp))
         fichiers = [p for p in (unites_legales, etab) if p is not None]
-        try:
-            tables_listes = _charger_listes(con, home, listes)
-            _vue_unites_legales(con, src_ul, rapport)
-            if src_et is None:
-                sql = _sql_unites_legales(tables_listes, exclusions_naf, exclure_fonds_dotation)
-                total = _nombre_lignes(src_ul)
-            else:
-                col = _vue_etablissements(con, src_et, rapport)
-                sql = _sql_etablissements(
-                    tables_listes,
-                    exclusions_naf,
-                    exclure_fonds_dotation,
-                    col["employeur"] is not None,
+        avertissements = list(rapport.avertissements)
+        for dedoublonner in (False, True):
+            # Fast path first; duplicated identifiers (rare in INSEE's stocks) are only
+            # detected at the end of it, then the slow path dedupes before qualifying.
+            rapport = RapportQualification(sortie=str(sortie), mode=mode)
+            rapport.avertissements = list(avertissements)
+            con = _preparer_connexion(memoire, Path(tmp))
+            try:
+                tables_listes = _charger_listes(con, home, listes)
+                _vue_unites_legales(con, src_ul, rapport, dedoublonner)
+                if src_et is None:
+                    sql = _sql_unites_legales(tables_listes, exclusions_naf, exclure_fonds_dotation)
+                    total = _nombre_lignes(src_ul)
+                else:
+                    col = _vue_etablissements(con, src_et, rapport, dedoublonner)
+                    sql = _sql_etablissements(
+                        tables_listes,
+                        exclusions_naf,
+                        exclure_fonds_dotation,
+                        col["employeur"] is not None,
+                    )
+                    total = _nombre_lignes(src_et)
+                _executer(
+                    con,
+                    sql,
+                    sortie,
+                    format_sortie,
+                    territoires,
+                    rapport,
+                    mode,
+                    total,
+                    taille_lot,
+                    afficher_progression,
+                    verifier_doublons=not dedoublonner,
+                    fichier_et=src_et.chemin.name if src_et is not None else "",
                 )
-                total = _nombre_lignes(src_et)
-            _executer(
-                con,
-                sql,
-                sortie,
-                format_sortie,
-                territoires,
-                rapport,
-                mode,
-                total,
-                taille_lot,
-                afficher_progression,
-            )
-        except duckdb.Error as exc:
-            raise _erreur_duckdb(exc, fichiers) from exc
-        finally:
-            con.close()
+                break
+            except _DoublonsDetectes:
+                continue
+            except duckdb.Error as exc:
+                raise _erreur_duckdb(exc, fichiers) from exc
+            finally:
+                con.close()
     rapport.provenance = {
         "unites_legales": str(unites_legales.resolve()),
         "etablissements": str(etab.resolve()) if etab else None,
@@ -830,6 +882,9 @@ def _executer(
     total: int | None,
     taille_lot: int,
     afficher_progression: bool,
+    *,
+    verifier_doublons: bool,
+    fichier_et: str,
 ) -> None:
     millesimes: tuple[str, ...] = ()
     communes_qpv: set[str] = set()
@@ -847,18 +902,35 @@ def _executer(
         with barre if afficher_progression else contextlib.nullcontext():
             tache = barre.add_task(f"Qualification des {quoi}", total=total)
             schema_vide = None
+            identifiants: list[np.ndarray] = []
             for lot in lots:
+                barre.update(tache, advance=lot.num_rows)
                 if mode == "etablissements":
                     assert territoires is not None
+                    if verifier_doublons:  # the slow path counted rows in its first pass
+                        rapport.lignes_etablissements += lot.num_rows
+                    lot = _filtrer_rejets(lot, rapport, fichier_et)
+                    if lot.num_rows == 0:
+                        continue
                     table = _placer(lot, territoires, millesimes, communes_qpv)
                 else:
                     table = pa.Table.from_batches([lot])
+                if verifier_doublons:
+                    cle = "siret" if mode == "etablissements" else "siren"
+                    identifiants.append(
+                        pc.cast(table.column(cle), pa.int64()).to_numpy(zero_copy_only=False)
+                    )
                 _compter(rapport, table, mode)
                 table = table.drop_columns(
                     [c for c in COLONNES_INTERNES if c in table.column_names]
                 )
                 ecrivain.ecrire(table)
-                barre.update(tache, advance=lot.num_rows)
+            if verifier_doublons and identifiants:
+                tous = np.concatenate(identifiants)
+                del identifiants
+                tous.sort()
+                if len(tous) > 1 and bool((tous[1:] == tous[:-1]).any()):
+                    raise _DoublonsDetectes
             if ecrivain.ecrivain is None:
                 schema_vide = _schema_vide(lecteur.schema, mode, millesimes)
             ecrivain.fermer(schema_vide)
