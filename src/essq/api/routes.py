@@ -113,6 +113,11 @@ def creer_routeur(service: Service) -> APIRouter:
             donnees_demo=service.donnees_demo(),
         )
 
+    @r.get("/sante/vivant", tags=["service"], summary="Le processus répond (sonde de vie)")
+    def vivant() -> dict[str, str]:
+        """Sans lecture de données : pour les sondes de vie des répartiteurs de charge."""
+        return {"statut": "ok"}
+
     # ------------------------------------------------------------------ QPV localisation
     @r.get("/qpv/localiser", tags=["qpv"], summary="Localiser un point")
     def localiser(
