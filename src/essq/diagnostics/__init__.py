@@ -26,6 +26,7 @@ Usage::
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from essq.diagnostics import (  # noqa: F401  (importing registers the seven diagnostics)
@@ -67,13 +68,16 @@ def schema(nom: str) -> dict[str, Any]:
     return _schema(nom)
 
 
-def executer(nom: str, entree: dict[str, Any]) -> dict[str, Any]:
+def executer(nom: str, entree: dict[str, Any], *, home: Path | str | None = None) -> dict[str, Any]:
     """Run a diagnostic on a JSON-like input and return its JSON answer.
+
+    ``home`` is the data folder where imported territories are looked up to place a commune
+    or a QPV (default: ``ESSQ_HOME``); the diagnostics work without any imported data.
 
     Raises :class:`~essq.erreurs.ErreurUtilisateur` for an unknown name or an invalid input
     (``champ`` names the field at fault, e.g. ``exercices.0.charges_totales``).
     """
-    return _executer(nom, entree)
+    return _executer(nom, entree, home=home)
 
 
 __all__ = ["ORDRE", "REGISTRE", "Diagnostic", "Rapport", "executer", "lister", "schema"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -53,6 +54,7 @@ class Rapport:
     graphique: dict[str, Any] | None = None
     avertissement: str = AVERTISSEMENT_GENERAL
     verdict: dict[str, str] | None = None
+    home: Path | str | None = None  # where imported territories are (None: ESSQ_HOME)
 
     def raison(
         self, regle: str, source: str, explication: str, statut: StatutRaison = "information"
@@ -234,10 +236,16 @@ def valider(diagnostic: Diagnostic, entree: object) -> ModeleEntree:
         ) from None
 
 
-def executer(nom: str, entree: object, referentiel: Referentiel | None = None) -> dict[str, Any]:
+def executer(
+    nom: str,
+    entree: object,
+    referentiel: Referentiel | None = None,
+    *,
+    home: Path | str | None = None,
+) -> dict[str, Any]:
     diagnostic = trouver(nom)
     modele = valider(diagnostic, entree)
-    rapport = Rapport(diagnostic.nom, diagnostic.titre, referentiel or charger())
+    rapport = Rapport(diagnostic.nom, diagnostic.titre, referentiel or charger(), home=home)
     diagnostic.moteur(modele, rapport)
     return rapport.en_dict()
 

@@ -10,7 +10,20 @@ from typing import Annotated, Any
 
 import typer
 
+from essq.config import VARIABLE_HOME
 from essq.erreurs import ErreurUtilisateur
+
+# Same as essq.cli.OptionHome, defined here because essq.cli imports this module at import time.
+OptionHome = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar=VARIABLE_HOME,
+        help="Dossier des données importées, où chercher les territoires pour situer une commune "
+        "ou un QPV (par défaut : variable ESSQ_HOME). Les diagnostics fonctionnent sans données importées.",
+        show_default=False,
+    ),
+]
 
 
 class FormatSortie(StrEnum):
@@ -148,6 +161,7 @@ def _commande(nom: str) -> Any:
             ),
         ] = None,
         format: OptionFormat = FormatSortie.texte,
+        home: OptionHome = None,
         schema: Annotated[
             bool,
             typer.Option(
@@ -171,7 +185,7 @@ def _commande(nom: str) -> Any:
             )
         donnees = lire_entree(entree)
         try:
-            resultat = executer(nom, donnees)
+            resultat = executer(nom, donnees, home=home)
         except ErreurUtilisateur as exc:
             if exc.fichier is None and entree != "-":
                 exc.fichier = entree

@@ -424,7 +424,8 @@ def regle_statuts(e: EntreeEsus, r: Rapport) -> Conclusion:
     r.raison(
         "utilite-sociale-statutaire",
         source,
-        "L'objectif d'utilité sociale figure dans les statuts."
+        "L'objectif d'utilité sociale figure dans les statuts (depuis la loi n° 2019-486 dite PACTE, "
+        "seule cette condition doit y être inscrite, plus la politique de rémunération)."
         if e.utilite_sociale_dans_statuts
         else "L'objectif d'utilité sociale doit être inscrit dans les statuts : modifier les statuts avant la demande.",
         tri(e.utilite_sociale_dans_statuts),

@@ -229,6 +229,14 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
                 points += 0.5
                 motifs.append("en QPV")
             if (
+                e.en_zrr
+                and lieu_ini is not None
+                and not lieu_ini.qpv
+                and "004" in ref.graines(ini.id)
+            ):
+                points += 0.5
+                motifs.append("territoire fragile étudié par la graine 004 (QPV ou ZRR)")
+            if (
                 lieu.departement
                 and lieu_ini is not None
                 and lieu_ini.departement == lieu.departement
@@ -302,7 +310,7 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
     if e.en_zrr:
         r.raison(
             "territoire-rural",
-            "Graine 004, territoires fragiles (L135-152)",
+            "Graine 004, territoires fragiles (L135-152) et sélection des monographies (L774-778)",
             "Les leviers de la graine 004 ont été observés dans des territoires fragiles, QPV et ZRR : ses "
             "monographies rurales servent d'exemples comparables.",
             "information",

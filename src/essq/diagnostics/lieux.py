@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
@@ -18,7 +19,7 @@ from essq.erreurs import ErreurUtilisateur
 
 MOTIF_COMMUNE = r"^(\d{5}|2[AB]\d{3})$"
 MOTIF_DEPARTEMENT = r"^(\d{2}|2[AB]|97\d)$"
-MOTIF_QPV = r"^Q[A-Z0-9]{2,4}\d{3,4}$"
+MOTIF_QPV = r"^Q[A-Z][0-9A-Z]{5,7}$"  # QN09301I (2024), QP093001 (2015)
 
 
 def replier(texte: str) -> str:
@@ -74,6 +75,7 @@ def situer(
     departement: str | None = None,
     region: str | None = None,
     en_qpv: bool | None = None,
+    home: Path | str | None = None,
 ) -> Lieu:
     """Resolve what the user gave into département + région (never raises for unknown data)."""
     lieu = Lieu(commune=commune, departement=departement, qpv=en_qpv)
@@ -83,7 +85,7 @@ def situer(
             try:
                 from essq.territoires import Territoires
 
-                fiche = Territoires.charger().qpv(qpv)
+                fiche = Territoires.charger(home).qpv(qpv)
             except ErreurUtilisateur:
                 fiche = None
             if fiche and fiche.get("communes"):

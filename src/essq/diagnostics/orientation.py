@@ -175,7 +175,12 @@ def moteur(e: EntreeOrientation, r: Rapport) -> None:
         "d'accompagnement peuvent compléter cette liste."
     )
     lieu = situer(
-        commune=e.commune, qpv=e.qpv, departement=e.departement, region=e.region, en_qpv=e.en_qpv
+        commune=e.commune,
+        qpv=e.qpv,
+        departement=e.departement,
+        region=e.region,
+        en_qpv=e.en_qpv,
+        home=r.home,
     )
     if e.stade is None:
         r.manque(
