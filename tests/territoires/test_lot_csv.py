@@ -9,6 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from essq.erreurs import ErreurUtilisateur
 from essq.territoires import Territoires
@@ -185,3 +187,53 @@ def test_gros_fichier_memoire_bornee(home_synthetique: Path, tmp_path: Path) -> 
     with open(tmp_path / "s.csv", encoding="utf-8") as f:
         f.readline()
         assert f.readline().startswith("0,")
+
+
+_TEXTE = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\r\x00"),
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lignes=st.lists(
+        st.tuples(
+            _TEXTE,
+            st.one_of(st.none(), st.floats(2.2, 2.6)),
+            st.one_of(st.none(), st.floats(48.7, 49.0)),
+            _TEXTE,
+        ),
+        max_size=15,
+    )
+)
+def test_propriete_colonnes_et_lignes_intactes(
+    home_synthetique: Path, tmp_path_factory, lignes
+) -> None:
+    """Whatever the text in the other columns (commas, quotes, line breaks), it comes back unchanged."""
+    dossier = tmp_path_factory.mktemp("csv")
+    entree, sortie = dossier / "e.csv", dossier / "s.csv"
+    with open(entree, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["avant", "lon", "lat", "apres"])
+        for a, lon, lat, b in lignes:
+            w.writerow([a, "" if lon is None else repr(lon), "" if lat is None else repr(lat), b])
+    localiser_csv(
+        _TERRITOIRES.setdefault(str(home_synthetique), Territoires.charger(home_synthetique)),
+        entree,
+        sortie,
+        taille_bloc=4,
+    )
+    with open(sortie, encoding="utf-8", newline="") as f:
+        relues = list(csv.reader(f))
+    assert relues[0][:4] == ["avant", "lon", "lat", "apres"]
+    assert len(relues) == len(lignes) + 1
+    for (a, lon, lat, b), r in zip(lignes, relues[1:], strict=True):
+        assert r[0] == a and r[3] == b
+        attendu = "absentes" if lon is None or lat is None else "ok"
+        assert r[4] == attendu
+
+
+_TERRITOIRES: dict[str, Territoires] = {}
