@@ -27,6 +27,7 @@ def test_situer_sans_territoires_importes(home: Path) -> None:
 
 
 @pytest.mark.shared_data
+@pytest.mark.lent
 def test_qpv_situe_par_les_territoires_importes(donnees_partagees: Path, tmp_path: Path) -> None:
     from essq.territoires.cog import importer_cog
     from essq.territoires.qpv import importer_qpv
