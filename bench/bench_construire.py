@@ -105,23 +105,17 @@ def preparer_stock(n: int) -> Path:
     tmp = dossier.with_name(dossier.name + ".partiel")
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"  génération de {n:_} établissements (mise en cache dans {dossier})…", flush=True)
-    subprocess.run(
-        [
-            *ESSQ,
-            "generer",
-            "-n",
-            str(n),
-            "--qpv",
-            str(DONNEES_PARTAGEES / "qpv" / "qpv2024_metropole_wgs84_4dp.geojson"),
-            "--format",
-            "parquet",
-            "--date-stock",
-            DATE,
-            "--sortie",
-            str(tmp),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
+    import datetime as dt
+
+    from essq.generateur.stock import generer_stock
+
+    generer_stock(
+        tmp,
+        n,
+        qpv=DONNEES_PARTAGEES / "qpv" / "qpv2024_metropole_wgs84_4dp.geojson",
+        formats="parquet",
+        date_stock=dt.date.fromisoformat(DATE),
+        afficher_progression=False,
     )
     os.replace(tmp, dossier)
     return dossier

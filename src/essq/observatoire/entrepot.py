@@ -101,6 +101,9 @@ class Entrepot:
     def __init__(self, con: duckdb.DuckDBPyConnection, chemin: Path) -> None:
         self.con = con
         self.chemin = chemin
+        self._dates: list[str] | None = None
+        self._millesimes: list[str] | None = None
+        self._provenance: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def ouvrir(cls, home: Path | str | None = None, lecture_seule: bool = True) -> Entrepot:
@@ -139,21 +142,27 @@ class Entrepot:
         self.fermer()
 
     # --- catalogue ---------------------------------------------------------------------------
+    # A connection always reads the file it opened (a build swaps in a new file), so the
+    # catalogue can be cached for the life of the connection.
     def dates_stock(self) -> list[str]:
-        return [
-            str(r[0])
-            for r in self.con.execute(
-                "SELECT DISTINCT date_stock FROM indicateurs ORDER BY 1"
-            ).fetchall()
-        ]
+        if self._dates is None:
+            self._dates = [
+                str(r[0])
+                for r in self.con.execute(
+                    "SELECT DISTINCT date_stock FROM indicateurs WHERE niveau = 'france' ORDER BY 1"
+                ).fetchall()
+            ]
+        return list(self._dates)
 
     def millesimes(self) -> list[str]:
-        return [
-            r[0]
-            for r in self.con.execute(
-                "SELECT DISTINCT millesime FROM indicateurs ORDER BY 1"
-            ).fetchall()
-        ]
+        if self._millesimes is None:
+            self._millesimes = [
+                r[0]
+                for r in self.con.execute(
+                    "SELECT DISTINCT millesime FROM indicateurs WHERE niveau = 'france' ORDER BY 1"
+                ).fetchall()
+            ]
+        return list(self._millesimes)
 
     def _date(self, date_stock: str | None) -> str:
         dates = self.dates_stock()
@@ -174,6 +183,11 @@ class Entrepot:
 
     def provenance(self, date_stock: str | None = None) -> dict[str, Any]:
         date = self._date(date_stock)
+        if date not in self._provenance:
+            self._provenance[date] = self._lire_provenance(date)
+        return dict(self._provenance[date])
+
+    def _lire_provenance(self, date: str) -> dict[str, Any]:
         cur = self.con.execute(
             "SELECT * FROM provenance WHERE date_stock = ? ORDER BY construit_le DESC LIMIT 1",
             [date],
@@ -358,24 +372,27 @@ class Entrepot:
         for perimetre in res["perimetres"]:
             res[perimetre] = self._perimetre(mesures[perimetre], reps.get(perimetre, []))
         if terr["type"] == "qpv":
+            cibles = [
+                (niveau, "FR" if niveau == "france" else terr.get(niveau))
+                for niveau in COMPARAISONS_QPV
+            ]
+            cibles = [(n, c) for n, c in cibles if c]
+            condition = " OR ".join("(i.niveau = ? AND i.code = ?)" for _ in cibles)
+            params: list[Any] = [x for cible in cibles for x in cible]
+            cur = self.con.execute(
+                f"SELECT i.niveau, i.code, i.perimetre, t.libelle, "
+                f"{', '.join('i.' + m for m in MESURES)} FROM indicateurs i "
+                "LEFT JOIN territoires t ON t.niveau = i.niveau AND t.code = i.code "
+                f"WHERE i.date_stock = ? AND i.millesime = ? AND ({condition})",
+                [date, millesime, *params],
+            )
             comparaisons: dict[str, Any] = {}
-            for niveau in COMPARAISONS_QPV:
-                code = "FR" if niveau == "france" else terr.get(niveau)
-                if not code:
-                    continue
-                autre = self._mesures(date, millesime, niveau, code)
-                lib = self.con.execute(
-                    "SELECT libelle FROM territoires WHERE niveau = ? AND code = ? LIMIT 1",
-                    [niveau, code],
-                ).fetchone()
-                comparaisons[niveau] = {
-                    "territoire": {
-                        "type": niveau,
-                        "code": code,
-                        "libelle": lib[0] if lib else None,
-                    },
-                    **{p: self._perimetre(v, None) for p, v in autre.items()},
-                }
+            for niveau, code, perimetre, libelle, *valeurs in cur.fetchall():
+                comp = comparaisons.setdefault(
+                    niveau, {"territoire": {"type": niveau, "code": code, "libelle": libelle}}
+                )
+                comp[perimetre] = self._perimetre(dict(zip(MESURES, valeurs, strict=True)), None)
+            comparaisons = {n: comparaisons[n] for n, _ in cibles if n in comparaisons}
             res["comparaisons"] = comparaisons
         return res
 
