@@ -79,7 +79,16 @@ class TerritoiresLike(Protocol):
     @property
     def millesimes_qpv(self) -> tuple[str, ...]: ...
 
-    def localiser_lot(self, x: np.ndarray, y: np.ndarray, **kwargs: Any) -> pa.Table: ...
+    def localiser_lot(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        epsg: int | np.ndarray | None = None,
+        codes_commune: np.ndarray | None = None,
+        millesimes: Sequence[str] | None = None,
+        avec_distance: bool = True,
+    ) -> pa.Table: ...
 
     def normaliser_communes(self, codes: Any) -> np.ndarray: ...
 
@@ -528,82 +537,64 @@ def _sql_etablissements(
     """
 
 
-def _departement(codes: np.ndarray) -> np.ndarray:
-    sortie = np.empty(len(codes), dtype=object)
-    for i, c in enumerate(codes):
-        if c is None:
-            sortie[i] = None
-        elif c[:2] in ("97", "98"):
-            sortie[i] = c[:3]
-        else:
-            sortie[i] = c[:2]
-    return sortie
+def _departement(communes: pa.Array) -> pa.Array:
+    """Département of a commune code: 3 characters overseas (97x, 98x), else 2 (2A, 2B…)."""
+    outre_mer = pc.or_(pc.starts_with(communes, "97"), pc.starts_with(communes, "98"))
+    return pc.if_else(
+        outre_mer, pc.utf8_slice_codeunits(communes, 0, 3), pc.utf8_slice_codeunits(communes, 0, 2)
+    )
 
 
 def _normaliser(territoires: TerritoiresLike, origine: pa.Array) -> pa.Array:
+    """Current commune of each code, asking Territoires once per distinct code."""
     uniques = pc.unique(origine.drop_null())
     if len(uniques) == 0:
         return pa.nulls(len(origine), pa.string())
     normalises = territoires.normaliser_communes(np.asarray(uniques.to_pylist(), dtype=object))
-    table = dict(
-        zip(
-            uniques.to_pylist(),
-            [str(n) if n is not None else None for n in normalises],
-            strict=True,
-        )
-    )
-    return pa.array(
-        [table.get(c) if c is not None else None for c in origine.to_pylist()], pa.string()
-    )
+    cibles = pa.array([str(n) if n is not None else None for n in normalises], pa.string())
+    return pc.take(cibles, pc.index_in(origine, value_set=uniques))
 
 
 def _placer(
     lot: pa.RecordBatch,
     territoires: TerritoiresLike,
     millesimes: Sequence[str],
-    communes_qpv: set[str],
+    communes_qpv: pa.Array,
 ) -> pa.Table:
     """Add code_commune, departement, lon/lat, statut_position and the QPV columns to a batch."""
     table = pa.Table.from_batches([lot])
     origine = table.column("commune_origine").combine_chunks()
     communes = _normaliser(territoires, origine)
-    codes = np.asarray(communes.to_pylist(), dtype=object)
     x = table.column("x").to_numpy(zero_copy_only=False).astype("float64")
     y = table.column("y").to_numpy(zero_copy_only=False).astype("float64")
-    x = np.where(np.isnan(x) | np.isnan(y), np.nan, x)
-    y = np.where(np.isnan(x), np.nan, y)
-    codes_pour_epsg = np.where(pd_isnull(codes), "", codes).astype(str)
+    absent = np.isnan(x) | np.isnan(y)
+    x[absent] = np.nan
+    y[absent] = np.nan
     loc = territoires.localiser_lot(
         x,
         y,
         epsg=None,
-        codes_commune=codes_pour_epsg,
+        codes_commune=pc.fill_null(communes, "").to_numpy(zero_copy_only=False),
         millesimes=list(millesimes),
         avec_distance=True,
     )
-    statut_coord = np.asarray(loc.column("statut_coordonnees").to_pylist(), dtype=object)
-    ok = statut_coord == "ok"
-    sans_qpv = np.array([c is not None and c not in communes_qpv for c in codes], dtype=bool)
-    position = np.where(ok, "coordonnees", np.where(sans_qpv, "commune_sans_qpv", "inconnue"))
+    statut_coord = loc.column("statut_coordonnees").combine_chunks().cast(pa.string())
+    ok = pc.fill_null(pc.equal(statut_coord, "ok"), False)
+    sans_qpv = pc.and_(pc.is_valid(communes), pc.invert(pc.is_in(communes, value_set=communes_qpv)))
+    position = pc.if_else(
+        ok,
+        pa.scalar("coordonnees"),
+        pc.if_else(sans_qpv, pa.scalar("commune_sans_qpv"), pa.scalar("inconnue")),
+    )
     table = table.drop_columns(["x", "y"])
     i = table.schema.get_field_index("commune_origine")
     table = table.add_column(i, "code_commune", communes)
-    table = table.add_column(i + 2, "departement", pa.array(_departement(codes), pa.string()))
-    masque_ok = pa.array(~ok)
-    table = table.append_column(
-        "lon",
-        pc.if_else(
-            masque_ok, pa.nulls(len(table), pa.float64()), loc.column("lon").cast(pa.float64())
-        ),
-    )
-    table = table.append_column(
-        "lat",
-        pc.if_else(
-            masque_ok, pa.nulls(len(table), pa.float64()), loc.column("lat").cast(pa.float64())
-        ),
-    )
-    table = table.append_column("statut_coordonnees", pa.array(statut_coord.tolist(), pa.string()))
-    table = table.append_column("statut_position", pa.array(position.tolist(), pa.string()))
+    table = table.add_column(i + 2, "departement", _departement(communes))
+    vide = pa.nulls(len(table), pa.float64())
+    table = table.append_column("lon", pc.if_else(ok, loc.column("lon").cast(pa.float64()), vide))
+    table = table.append_column("lat", pc.if_else(ok, loc.column("lat").cast(pa.float64()), vide))
+    table = table.append_column("statut_coordonnees", statut_coord)
+    table = table.append_column("statut_position", position)
     for m in millesimes:
         table = table.append_column(f"qpv_{m}", loc.column(f"qpv_{m}").cast(pa.string()))
         table = table.append_column(
@@ -613,10 +604,6 @@ def _placer(
             f"qpv_proche_{m}", loc.column(f"qpv_proche_{m}").cast(pa.string())
         )
     return table
-
-
-def pd_isnull(valeurs: np.ndarray) -> np.ndarray:
-    return np.array([v is None for v in valeurs], dtype=bool)
 
 
 class _Ecrivain:
@@ -732,7 +719,7 @@ def _erreur_duckdb(exc: duckdb.Error, fichiers: Sequence[Path]) -> ErreurUtilisa
 def _charger_territoires(home: Path | str | None) -> TerritoiresLike:
     commande = "essq territoires importer-…"
     try:
-        from essq.territoires import Territoires  # type: ignore[attr-defined]
+        from essq.territoires import Territoires
     except ImportError as exc:
         raise DonneesAbsentes(
             "Les territoires (QPV, communes) ne sont pas disponibles : impossible de placer les "
@@ -741,7 +728,7 @@ def _charger_territoires(home: Path | str | None) -> TerritoiresLike:
             "unités légales (sans --etablissements).",
         ) from exc
     try:
-        return Territoires.charger(home)  # type: ignore[no-any-return]
+        return Territoires.charger(home)
     except DonneesAbsentes as exc:
         raise DonneesAbsentes(
             "Territoires non importés : les établissements ne peuvent pas être placés "
@@ -887,13 +874,14 @@ def _executer(
     fichier_et: str,
 ) -> None:
     millesimes: tuple[str, ...] = ()
-    communes_qpv: set[str] = set()
+    avec_qpv: set[str] = set()
     if mode == "etablissements":
         assert territoires is not None
         millesimes = tuple(territoires.millesimes_qpv)
         for m in millesimes:
-            communes_qpv |= set(territoires.communes_avec_qpv(m))
+            avec_qpv |= set(territoires.communes_avec_qpv(m))
         rapport.millesimes_qpv = list(millesimes)
+    communes_qpv = pa.array(sorted(avec_qpv), pa.string())
     lecteur = con.execute(sql).fetch_record_batch(taille_lot)
     with ecriture_atomique(sortie, suffixe=format_sortie) as tmp, _lots_en_avance(lecteur) as lots:
         ecrivain = _Ecrivain(tmp, format_sortie)
