@@ -192,3 +192,28 @@ def test_lambert_vers_wgs84_coherent(t: Territoires) -> None:
     lot = t.localiser_lot(np.array([652_000.0]), np.array([6_862_000.0]), epsg=2154)
     assert lot.column("lon").to_pylist()[0] == pytest.approx(lon[0])
     assert lot.column("lat").to_pylist()[0] == pytest.approx(lat[0])
+
+
+def test_commune_du_point_par_ses_contours(
+    home_reel: Path, donnees_partagees: Path, tmp_path: Path
+) -> None:
+    """With commune contours (2018 vintage), the point's commune is normalised to today's COG."""
+    import shutil
+
+    from essq.territoires.contours import importer_contours
+
+    home = tmp_path / "h"
+    shutil.copytree(home_reel / "territoires", home / "territoires")
+    c = donnees_partagees / "cog" / "contours_2018"
+    r = importer_contours(
+        [c / "communes-93-seine-saint-denis.geojson", c / "communes-75-paris.geojson"], home=home
+    )
+    assert r.communes == 41
+    t = Territoires.charger(home)
+    # Pierrefitte-sur-Seine (93059 in 2018) merged into Saint-Denis (93066) in 2025, outside any QPV
+    pierrefitte = t.localiser(2.3541, 48.9633)
+    assert pierrefitte["commune"]["code"] == "93066"
+    assert pierrefitte["methode_commune"] == "contours des communes importés"
+    paris = t.localiser(2.3488, 48.8534)
+    assert paris["commune"]["code"] == "75056" and paris["region"] == "11"
+    assert t.localiser(2.0, 43.5)["commune"] is None

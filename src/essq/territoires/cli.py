@@ -160,6 +160,26 @@ def enregistrer(app: typer.Typer) -> None:
             f"{r.departements} départements, {r.regions} régions."
         )
 
+    @territoires.command("importer-contours")
+    def importer_contours(
+        fichiers: Annotated[
+            list[Path],
+            typer.Argument(
+                help="Contours des communes (GeoJSON, Shapefile, GeoPackage, zippés ou non) avec un champ "
+                "code, insee_com ou codgeo : IGN Admin Express, france-geojson…",
+                show_default=False,
+            ),
+        ],
+        home: OptionHome = None,
+    ) -> None:
+        """Importe les contours des communes (pour donner la commune d'un point ; remplace les précédents)."""
+        from essq.territoires.contours import importer_contours as importer
+
+        r = importer(fichiers, home=home)
+        console.print(f"[green]{r.communes} contours de communes importés[/].")
+        if r.reparees:
+            console.print(f"  Géométries invalides réparées : {r.reparees}")
+
     @territoires.command("importer-zonage")
     def importer_zonage(
         fichier: Annotated[

@@ -382,12 +382,19 @@ class Territoires:
             resultat["millesime"] = recent
             resultat.update(par_millesime[recent])
         resultat["millesimes"] = par_millesime
-        commune = self.commune(communes_qpv[0]) if len(communes_qpv) == 1 else None
+        commune, methode = None, ""
+        par_point = self._communes_par_point()
+        if par_point is not None:
+            code_contour = par_point.commune(ligne["lon"], ligne["lat"])
+            commune = self.commune(code_contour) if code_contour else None
+            methode = "contours des communes importés" if commune else ""
+        if commune is None and len(communes_qpv) == 1:
+            commune = self.commune(communes_qpv[0])
+            methode = "commune du QPV contenant le point" if commune else ""
         resultat["commune"] = commune
-        resultat["methode_commune"] = (
-            "commune du QPV contenant le point"
-            if commune
-            else "inconnue (le point n'est pas dans un QPV d'une seule commune ; les contours des communes ne sont pas importés)"
+        resultat["methode_commune"] = methode or (
+            "inconnue : le point n'est ni dans un contour de commune importé "
+            "(essq territoires importer-contours) ni dans un QPV d'une seule commune"
         )
         resultat["epci"] = commune["epci"] if commune else None
         resultat["departement"] = commune["departement"] if commune else None
@@ -395,6 +402,17 @@ class Territoires:
         resultat["zonages"] = commune["zonages"] if commune else []
         resultat["source"] = self.provenance()
         return resultat
+
+    def _communes_par_point(self) -> Any:
+        """Commune contours (loaded on first use), or None when none are imported."""
+        if "_par_point" not in self.__dict__:
+            from essq.territoires.contours import CommunesParPoint
+
+            table = stockage.lire_table(self.racine, "contours_communes")
+            self._par_point = (
+                CommunesParPoint(table) if table is not None and table.num_rows else None
+            )
+        return self._par_point
 
     def qpv_dans_rayon(
         self, lon: float, lat: float, rayon_m: float, millesime: str

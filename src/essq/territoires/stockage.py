@@ -65,6 +65,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         [("code", pa.string()), ("nom", pa.string()), ("region", pa.string())]
     ),
     "regions": pa.schema([("code", pa.string()), ("nom", pa.string())]),
+    "contours_communes": pa.schema(
+        [("code", pa.string()), ("nom", pa.string()), ("geometrie", pa.binary())]
+    ),
     "zonages": pa.schema(
         [
             ("commune", pa.string()),
