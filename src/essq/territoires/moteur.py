@@ -482,8 +482,11 @@ class Territoires:
         }
 
     def communes_avec_qpv(self, millesime: str) -> set[str]:
+        """Communes hosting a QPV: codes as listed in the QPV file plus their current COG code
+        (a QPV file of 2024 lists Pierrefitte 93059, merged into Saint-Denis 93066 in 2025)."""
         mil = self._millesimes[self._choisir([millesime])[0]]
-        return {c for liste in mil.communes for c in (liste or [])}
+        codes = {c for liste in mil.communes for c in (liste or [])}
+        return codes | {self._parent.get(c, c) for c in codes}
 
     def qpv(self, code_qp: str) -> dict[str, Any] | None:
         """One QPV's attributes (code, name, millésime, communes) — no geometry."""
