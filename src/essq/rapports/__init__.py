@@ -2,4 +2,15 @@
 
 Belongs here: the "Portrait ESS" of a territory built from the warehouse and the
 référentiel: identity, key figures with comparisons, vector charts, map, directory, levers.
-An interface: depends on observatoire, diagnostics and the foundations, never the reverse."""
+An interface: depends on observatoire, diagnostics and the foundations, never the reverse.
+
+Usage::
+
+    from essq.rapports import portrait, portraits_qpv
+    octets = portrait("qpv:QN00001M", format="pdf", home=home)
+    fichiers = portraits_qpv("epci:200000001", dossier, format="pdf", home=home)
+"""
+
+from essq.rapports.portraits import FORMATS, portrait, portraits_qpv, qpv_du_territoire
+
+__all__ = ["FORMATS", "portrait", "portraits_qpv", "qpv_du_territoire"]
