@@ -295,3 +295,33 @@ def test_esus_societe_commerciale_renvoie_a_la_qualification() -> None:
     assert _esus(forme_juridique="entreprise_individuelle")["verdict"]["code"] == "non_eligible"
     assert _esus(titres_cotes=True)["verdict"]["code"] == "non_eligible"
     assert _esus(utilite_sociale_dans_statuts=False)["verdict"]["code"] == "non_eligible"
+
+
+@pytest.mark.parametrize(
+    ("categorie", "verdict"),
+    [
+        ("9220", "ess"),  # association déclarée
+        ("5458", "ess"),  # Scop (SA) — from the référentiel's statuts
+        ("5460", "ess"),  # SCIC (SA)
+        ("8210", "ess"),  # mutuelle
+        ("9300", "ess"),  # fondation
+        ("5710", "indetermine"),  # SAS: ESS only if its statutes say so
+        ("1000", "hors_ess"),  # entrepreneur individuel
+        ("7210", "hors_ess"),  # commune
+        ("6540", "a_verifier"),  # société civile: not a form the law names
+    ],
+)
+def test_forme_deduite_de_la_categorie_juridique_insee(categorie: str, verdict: str) -> None:
+    assert (
+        executer("qualification-ess", {"categorie_juridique": categorie})["verdict"]["code"]
+        == verdict
+    )
+
+
+def test_categorie_juridique_contradictoire_avec_la_forme() -> None:
+    r = executer(
+        "qualification-ess",
+        {"categorie_juridique": "9220", "forme_juridique": "societe_commerciale"},
+    )
+    assert _statuts(r)["coherence-categorie-juridique"] == "alerte"
+    assert r["verdict"]["code"] == "indetermine"  # the declared form is kept

@@ -35,6 +35,13 @@ class EntreeQualification(ModeleEntree):
         title="Forme juridique",
         description="Forme juridique de la structure (ou envisagée). Laisser vide si elle n'est pas connue.",
     )
+    categorie_juridique: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}$",
+        title="Catégorie juridique INSEE",
+        description="Code à 4 chiffres de la catégorie juridique (répertoire SIRENE, ex. 9220 pour "
+        "une association déclarée), utilisé si la forme juridique n'est pas indiquée.",
+    )
     but_autre_que_partage_benefices: bool | None = Field(
         default=None,
         title="But autre que le partage des bénéfices",
@@ -312,8 +319,53 @@ def _suites_statut(e: EntreeQualification, r: Rapport) -> None:
                 r.suite(statut.id, "Statut de cette famille : règles, avantages et limites")
 
 
+SOURCE_CJ = "Nomenclature INSEE des catégories juridiques ; référentiel, statuts (categories_juridiques_insee)"
+
+
+def forme_depuis_categorie(code: str, r: Rapport) -> str:
+    """The legal form of an INSEE legal category: statuts of the référentiel first, then the
+    first digit of the nomenclature (1 individual, 4/7 public, 5 commercial company)."""
+    formes = {
+        forme
+        for statut in r.referentiel.collection("statuts")
+        if code in getattr(statut, "categories_juridiques_insee", [])
+        for forme, famille in FAMILLE_DE_FORME.items()
+        if famille == getattr(statut, "famille", None) and forme != "fonds_de_dotation"
+    }
+    if len(formes) == 1:
+        return formes.pop()
+    premier = code[0]
+    if premier == "1":
+        return "entreprise_individuelle"
+    if premier in ("4", "7"):
+        return "personne_publique"
+    if premier == "5":
+        return "societe_commerciale"
+    return "autre"
+
+
 def moteur(e: EntreeQualification, r: Rapport) -> None:
     forme = e.forme_juridique
+    if e.categorie_juridique:
+        deduite = forme_depuis_categorie(e.categorie_juridique, r)
+        if forme is None:
+            forme = FormeJuridique(deduite)
+            r.raison(
+                "categorie-juridique",
+                SOURCE_CJ,
+                f"La catégorie juridique {e.categorie_juridique} correspond à la forme « "
+                f"{LIBELLE_FORME[deduite]} ».",
+                "information",
+            )
+        elif deduite != forme and deduite != "autre":
+            r.raison(
+                "coherence-categorie-juridique",
+                SOURCE_CJ,
+                f"Réponses à concilier : la catégorie juridique {e.categorie_juridique} correspond à "
+                f"« {LIBELLE_FORME[deduite]} », pas à « {LIBELLE_FORME[forme]} » ; la forme déclarée est "
+                "retenue, vérifier l'inscription au répertoire SIRENE.",
+                "alerte",
+            )
     r.avertissement = (
         "Pré-diagnostic informatif : l'appartenance à l'ESS résulte des statuts et, pour une société "
         "commerciale, de son immatriculation avec la mention « entreprise de l'économie sociale et "
