@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import Field
 
-from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer
+from essq.diagnostics.cadre import LIBELLES_VALEURS, Diagnostic, ModeleEntree, Rapport, enregistrer
 from essq.diagnostics.seuils import DOSSIER, pourcentage, seuil
 
 
@@ -213,6 +213,31 @@ def _verifier_repartition(
             etat[statut]["contre"].append(explication + " Il faudrait revoir la répartition.")
 
 
+def _lecture(champ: str, valeur: Any, regle: dict[str, Any], r: Rapport) -> str:
+    """« Porteurs du projet : un groupe — favorise : SCIC… ; écarte : CAE… »."""
+    titre = EntreeChoixStatut.model_fields[champ].title or champ
+    if isinstance(valeur, bool):
+        texte_valeur = "oui" if valeur else "non"
+    else:
+        texte_valeur = LIBELLES_VALEURS.get(str(valeur), str(valeur)).lower()
+
+    def noms(idents: list[str]) -> str:
+        return ", ".join(getattr(r.referentiel.get(i), "titre", i).split(" — ")[0] for i in idents)
+
+    pour = [
+        i for i, eff in regle["effets"].items() if not eff.get("incompatible") and eff["points"] > 0
+    ]
+    contre = [
+        i for i, eff in regle["effets"].items() if eff.get("incompatible") or eff["points"] < 0
+    ]
+    morceaux = [f"{titre} : {texte_valeur}"]
+    if pour:
+        morceaux.append(f"favorise : {noms(pour)}")
+    if contre:
+        morceaux.append(f"défavorise ou exclut : {noms(contre)}")
+    return " — ".join(morceaux) + "."
+
+
 def moteur(e: EntreeChoixStatut, r: Rapport) -> None:
     r.avertissement = (
         "Aide à la réflexion : le choix d'un statut engage le projet ; le confirmer avec un "
@@ -243,12 +268,7 @@ def moteur(e: EntreeChoixStatut, r: Rapport) -> None:
             else:
                 etat[ident]["points"] += effet["points"]
                 etat[ident]["contre"].append(explication)
-        r.raison(
-            regle["code"],
-            regle["source"],
-            f"Réponse « {champ} = {valeur} » prise en compte.",
-            "information",
-        )
+        r.raison(regle["code"], regle["source"], _lecture(champ, valeur, regle, r), "information")
     if e.repartition_envisagee is not None:
         _verifier_repartition(e.repartition_envisagee, r, etat)
 

@@ -469,7 +469,7 @@ def moteur(e: EntreeEsus, r: Rapport) -> None:
         r.raison(
             "agrement-de-plein-droit",
             f"{L3332}, II ; art. R3332-21-3, IV",
-            f"Une {libelle} bénéficie de plein droit de l'agrément, à condition de relever de "
+            f"Catégorie « {libelle} » : agrément de plein droit, à condition de relever de "
             "l'article 1 de la loi ESS et de respecter la politique de rémunération (3°) et la "
             "condition sur les titres de capital (4°). Le guide de 2025 (graine 000) ne mentionne pas ces structures agréées de plein droit.",
             "remplie",
