@@ -17,7 +17,14 @@ from typing import Any
 import yaml
 from pydantic import Field, field_validator
 
-from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer, libelles
+from essq.diagnostics.cadre import (
+    LIBELLES_VALEURS,
+    Diagnostic,
+    ModeleEntree,
+    Rapport,
+    enregistrer,
+    libelles,
+)
 from essq.diagnostics.lieux import MOTIF_DEPARTEMENT, replier, situer
 from essq.diagnostics.seuils import DOSSIER
 from essq.erreurs import ErreurUtilisateur
@@ -196,7 +203,11 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
         commun = stades & set(e.stades)
         if commun:
             score += 2
-            pourquoi.append(f"Adapté au(x) stade(s) : {', '.join(sorted(commun))}.")
+            pourquoi.append(
+                "Adapté au(x) stade(s) : "
+                + ", ".join(LIBELLES_VALEURS.get(x, x).lower() for x in sorted(commun))
+                + "."
+            )
         elif e.stades and stades:
             score -= 1
         texte = replier(" ".join([levier.titre, levier.description, *levier.mots_cles]))

@@ -17,7 +17,14 @@ from typing import Any
 import yaml
 from pydantic import Field
 
-from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer, libelles
+from essq.diagnostics.cadre import (
+    LIBELLES_VALEURS,
+    Diagnostic,
+    ModeleEntree,
+    Rapport,
+    enregistrer,
+    libelles,
+)
 from essq.diagnostics.lieux import (
     MOTIF_COMMUNE,
     MOTIF_DEPARTEMENT,
@@ -124,6 +131,10 @@ class EntreeOrientation(ModeleEntree):
         title="Nombre de dispositifs",
         description="Nombre de dispositifs à proposer.",
     )
+
+
+def _lib(valeur: str) -> str:
+    return LIBELLES_VALEURS.get(valeur, valeur)
 
 
 def _implantation(ref: Any, dispositif: Any) -> tuple[set[str], set[str]]:
@@ -244,11 +255,13 @@ def moteur(e: EntreeOrientation, r: Rapport) -> None:
         score, pourquoi = 0.0, []
         if e.stade:
             score += 1
-            pourquoi.append(f"Intervient au stade « {e.stade} ».")
+            pourquoi.append(f"Intervient au stade « {_lib(e.stade)} ».")
         communs = set(d.besoins) & set(e.besoins)
         if communs:
             score += 2 * len(communs)
-            pourquoi.append(f"Répond au(x) besoin(s) : {', '.join(sorted(communs))}.")
+            pourquoi.append(
+                f"Répond au(x) besoin(s) : {', '.join(_lib(b).lower() for b in sorted(communs))}."
+            )
         elif e.besoins:
             score -= 1
         texte = replier(" ".join([*d.publics, d.titre, d.description]))
@@ -268,6 +281,9 @@ def moteur(e: EntreeOrientation, r: Rapport) -> None:
         exigences = list(elig.conditions)
         if elig.esus:
             exigences.append("Agrément ESUS exigé")
+            if e.esus:
+                score += 1
+                pourquoi.append("Réservé aux structures agréées ESUS, comme la vôtre.")
             if e.esus is False:
                 score -= 2
         if elig.formes_juridiques:
