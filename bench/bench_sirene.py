@@ -11,7 +11,7 @@ CPU time (all threads) are both reported: on a shared, loaded machine the CPU ra
 meaningful one.
 
 Default run: 1 M and 5 M establishments (a few minutes, inputs cached between runs).
-``--rapide``: 1 M only. ``--complet``: adds the national scale (42 M establishments, ~28 M
+``--rapide``: 1 M only; ``--taille=N``: only N establishments. ``--complet``: adds the national scale (42 M establishments, ~28 M
 legal units; floor and essq only). Territories: the shared open data (COG 2026, QPV 2024
 métropole + outre-mer) when ``../shared/data`` is present, else the generated demo territory.
 Cache folder: ``$ESSQ_BENCH_CACHE`` or the system temporary folder.
@@ -237,6 +237,9 @@ def main(args: list[str]) -> dict[str, Any]:
     tailles = [1_000_000] if "--rapide" in args else [1_000_000, 5_000_000]
     if "--complet" in args:
         tailles.append(NATIONAL)
+    choisies = [int(a.split("=", 1)[1]) for a in args if a.startswith("--taille=")]
+    if choisies:
+        tailles = choisies
     cache = _cache()
     home, qpv = preparer_territoires(cache)
     print(f"Territoires : {home} ; stocks générés dans {cache}", flush=True)
