@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,11 +82,54 @@ def _decoder(curseur: str) -> dict[str, Any]:
         ) from exc
 
 
+_CACHE_MAX = 2048
+_cache_comptes: OrderedDict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = OrderedDict()
+_verrou_cache = threading.Lock()
+
+
+def _cle(c: Criteres, date: str, chemin: str) -> tuple[Any, ...]:
+    return (
+        chemin,
+        date,
+        c.territoire,
+        c.perimetre,
+        tuple(c.famille),
+        tuple(c.secteur),
+        tuple(c.taille),
+        c.q,
+        c.proche_qpv_m,
+        c.employeur,
+        c.millesime,
+    )
+
+
 class Annuaire:
-    """Queries over ``etablissements_ess`` for one warehouse view."""
+    """Queries over ``etablissements_ess`` for one warehouse view.
+
+    The total and the facet counts of a search do not depend on the page: they are computed
+    once per search and kept in a small per-process cache (the warehouse is read-only for the
+    process's lifetime, so they cannot go stale).
+    """
 
     def __init__(self, entrepot: Entrepot) -> None:
         self.e = entrepot
+
+    def _comptes(self, c: Criteres, date: str) -> tuple[int, dict[str, dict[str, int]]]:
+        cle = _cle(c, date, str(self.e.chemin))
+        with _verrou_cache:
+            if cle in _cache_comptes:
+                _cache_comptes.move_to_end(cle)
+                return _cache_comptes[cle]
+        where, params = self._where(c, date)
+        ligne = self.e.con.execute(
+            f"SELECT count(*) FROM etablissements_ess WHERE {where}", params
+        ).fetchone()
+        valeur = (int(ligne[0]) if ligne else 0, self.facettes(c, date))
+        with _verrou_cache:
+            _cache_comptes[cle] = valeur
+            while len(_cache_comptes) > _CACHE_MAX:
+                _cache_comptes.popitem(last=False)
+        return valeur
 
     def _where(self, c: Criteres, date: str, sauf: str | None = None) -> tuple[str, list[Any]]:
         m = c.millesime
@@ -189,10 +234,7 @@ class Annuaire:
         expr, desc = TRIS[c.tri]
         expr = expr.format(m=c.millesime)
         where, params = self._where(c, date)
-        total_row = self.e.con.execute(
-            f"SELECT count(*) FROM etablissements_ess WHERE {where}", params
-        ).fetchone()
-        total = int(total_row[0]) if total_row else 0
+        total, facettes = self._comptes(c, date)
         sql_where, sql_params = where, list(params)
         if curseur:
             cur = _decoder(curseur)
@@ -232,7 +274,7 @@ class Annuaire:
             "total": total,
             "resultats": resultats,
             "suivant": suivant,
-            "facettes": self.facettes(c, date),
+            "facettes": facettes,
         }
 
     def facettes(self, c: Criteres, date: str) -> dict[str, dict[str, int]]:

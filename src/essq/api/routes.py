@@ -245,9 +245,10 @@ def creer_routeur(service: Service) -> APIRouter:
         _verifier_code(code)
         e = service.entrepot()
         with traduire_inconnu("code"):
+            if format == "json":
+                corps = service.indicateurs_json(_territoire(type, code), date_stock, millesime)
+                return Response(corps, media_type="application/json")
             res = e.indicateurs(_territoire(type, code), date_stock=date_stock, millesime=millesime)
-        if format == "json":
-            return _json(res)
         return _fichier_indicateurs(res, format, f"indicateurs_{type.value}_{code}")
 
     @r.get("/territoires/{type}/{code}/evolution", tags=["territoires"], summary="Évolution")

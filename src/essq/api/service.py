@@ -9,7 +9,9 @@ same file read-only.
 
 from __future__ import annotations
 
+import json
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -23,6 +25,7 @@ from essq.territoires import Territoires
 # The fictional demo territory (essq.generateur) uses region and département « 00 », which the
 # official geographic code cannot contain: a warehouse holding them serves demo data.
 CODES_FICTIFS = {("region", "00"), ("departement", "00")}
+CACHE_INDICATEURS = 4096  # territories kept per process (a few kB each)
 
 
 class Service:
@@ -35,6 +38,7 @@ class Service:
         self._local = threading.local()
         self._territoires: Territoires | None = None
         self._demo: bool | None = None
+        self._cache_indicateurs: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
     # ------------------------------------------------------------------ warehouse
     def _ouvrir(self) -> Entrepot:
@@ -51,6 +55,21 @@ class Service:
             e = Entrepot(base.con.cursor(), base.chemin)
             self._local.entrepot = e
         return e
+
+    def indicateurs_json(self, territoire: str, date_stock: str | None, millesime: str) -> bytes:
+        """The indicators of a territory as JSON bytes, cached per process (read-only data)."""
+        cle = (territoire, date_stock, millesime)
+        with self._verrou:
+            if cle in self._cache_indicateurs:
+                self._cache_indicateurs.move_to_end(cle)
+                return self._cache_indicateurs[cle]
+        res = self.entrepot().indicateurs(territoire, date_stock=date_stock, millesime=millesime)
+        corps = json.dumps(res, default=str, ensure_ascii=False, separators=(",", ":")).encode()
+        with self._verrou:
+            self._cache_indicateurs[cle] = corps
+            while len(self._cache_indicateurs) > CACHE_INDICATEURS:
+                self._cache_indicateurs.popitem(last=False)
+        return corps
 
     def territoires(self) -> Territoires:
         with self._verrou:
