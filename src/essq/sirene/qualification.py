@@ -717,7 +717,10 @@ def _erreur_duckdb(exc: duckdb.Error, fichiers: Sequence[Path]) -> ErreurUtilisa
 
 
 def _charger_territoires(home: Path | str | None) -> TerritoiresLike:
-    commande = "essq territoires importer-…"
+    commande = (
+        "essq territoires importer-qpv FICHIER --millesime 2024 puis "
+        "essq territoires importer-cog DOSSIER"
+    )
     try:
         from essq.territoires import Territoires
     except ImportError as exc:
