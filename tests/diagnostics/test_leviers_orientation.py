@@ -79,6 +79,12 @@ def test_leviers_resultats_complets_et_priorite_inconnue() -> None:
     )
     premier = r["resultats"][0]
     assert premier["rang"] == 1 and premier["pourquoi"]
+    ref = charger()
+    assert all(getattr(ref.get(x["id"]), "niveau", "") != "champ" for x in r["resultats"])
+    assert {getattr(ref.get(x["id"]), "cadre", "") for x in r["resultats"]} <= {
+        "seed003_7_champs",
+        "seed004_6_leviers",
+    }
     assert any(x["outils_juridiques"] for x in r["resultats"])
     with pytest.raises(ErreurUtilisateur) as exc:
         executer("leviers-collectivite", {"priorites": ["bes-inexistant"]})

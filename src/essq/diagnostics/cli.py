@@ -128,6 +128,19 @@ def rendu_texte(resultat: dict[str, Any]) -> str:
                 lignes.append(f"       + {motif}")
             for motif in res.get("contre", [])[:3]:
                 lignes.append(f"       - {motif}")
+            for outil in res.get("outils_juridiques", [])[:3]:
+                reference = f" ({outil['reference']})" if outil.get("reference") else ""
+                lignes.append(f"       § {outil['nom']}{reference}")
+            if res.get("exemples"):
+                lignes.append(
+                    "       exemples : " + " ; ".join(x["titre"] for x in res["exemples"])
+                )
+            for exigence in res.get("exigences", [])[:3]:
+                lignes.append(f"       ! {exigence}")
+            if res.get("lieu"):
+                lignes.append(f"       lieu : {res['lieu']}")
+            for levier in res.get("leviers", [])[:3]:
+                lignes.append(f"       levier : {levier['titre']}")
     lignes += ["", "Raisons :"]
     for raison in resultat["raisons"]:
         lignes.append(f"  {SYMBOLES.get(raison['statut'], '•')} {raison['explication']}")

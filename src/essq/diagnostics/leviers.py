@@ -1,7 +1,7 @@
 """Diagnostic « leviers-collectivite »: which levers can our collectivité pull?
 
-Candidates are the levers of seeds 003 and 004 (and the fields of seed 000) in the
-référentiel, at their finest level. Each is kept only if the collectivité type may use it
+Candidates are the levers of seeds 003 and 004 in the référentiel, at their finest level
+(broad fields, such as seed 000's, are not ranked). Each is kept only if the collectivité type may use it
 (``collectivites``), then scored on the stage of the enterprises to support (``stades``), the
 collectivité's competences and priorities (words of the lever, needs of its examples), its
 means (``donnees/leviers.yaml``) and examples from comparable territories (linked
@@ -189,8 +189,8 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
     exclus = 0
     notes: list[tuple[float, dict[str, Any]]] = []
     for levier in leviers:
-        if levier.id in parents:
-            continue  # rank the finest level only
+        if levier.id in parents or getattr(levier, "niveau", "") == "champ":
+            continue  # rank actionable levers at their finest level, not broad fields
         pourquoi: list[str] = []
         score = 0.0
         types = set(getattr(levier, "collectivites", []))
@@ -198,7 +198,9 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
             exclus += 1
             continue
         if type_c and types:
-            pourquoi.append(f"Ouvert aux collectivités de type « {type_c} ».")
+            pourquoi.append(
+                f"Ouvert aux collectivités de type « {LIBELLES_VALEURS.get(type_c, type_c)} »."
+            )
         stades = set(getattr(levier, "stades", []))
         commun = stades & set(e.stades)
         if commun:
@@ -304,12 +306,12 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
     for rang, (_, res) in enumerate(notes[: e.limite], start=1):
         res["rang"] = rang
         r.resultats.append(res)
-    source = "Graine 004, partie II (L269-660) ; graine 003, champs d'action #1 à #7 ; graine 000, champs d'intervention"
+    source = "Graine 004, partie II (L269-660) ; graine 003, champs d'action #1 à #7"
     if type_c:
         r.raison(
             "competences-collectivite",
             source,
-            f"{exclus} levier(s) écarté(s) car le référentiel ne les ouvre pas aux collectivités de type « {type_c} »"
+            f"{exclus} levier(s) écarté(s) car le référentiel ne les ouvre pas aux collectivités de type « {LIBELLES_VALEURS.get(type_c, type_c)} »"
             + (
                 " (depuis la loi NOTRe, la région est cheffe de file des aides aux entreprises et le département ne "
                 "peut plus financer directement les acteurs économiques)."
