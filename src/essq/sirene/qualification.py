@@ -140,9 +140,7 @@ def _charger_listes(
     con: duckdb.DuckDBPyConnection, home: Path | str | None, listes: Mapping[str, Path | str] | None
 ) -> dict[str, str]:
     """Load imported lists then explicit ones (explicit wins); type -> table name."""
-    fichiers: dict[str, Path] = {}
-    if home is not None:
-        fichiers.update(listes_importees(home))
+    fichiers: dict[str, Path] = dict(listes_importees(home))  # home None: ESSQ_HOME or default
     fichiers.update(verifier_listes(listes))
     tables = {}
     for type_liste, chemin in fichiers.items():
