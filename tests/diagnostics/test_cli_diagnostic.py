@@ -88,3 +88,22 @@ def test_aides_en_francais(app: typer.Typer) -> None:
         r = runner.invoke(app, commande)
         assert r.exit_code == 0 and "Show this message" not in r.output
     assert "entrée standard" in runner.invoke(app, ["diagnostic", "orientation", "--help"]).output
+
+
+def test_chaque_exemple_de_la_doc_se_lit_en_texte(app: typer.Typer, tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md").read_text(
+        encoding="utf-8"
+    )
+    exemples = re.findall(
+        r'<!-- exemple diagnostic="([a-z-]+)" verdict="[a-z0-9_-]+" -->\s*```json\n(.*?)```',
+        doc,
+        re.S,
+    )
+    assert len(exemples) == 7
+    for nom, texte in exemples:
+        r = runner.invoke(app, ["diagnostic", nom, "--entree", "-"], input=texte)
+        assert r.exit_code == 0, (nom, r.output)
+        assert "Verdict :" in r.output and "source :" in r.output and "Avertissement :" in r.output
+        assert "_" not in r.output.split("Verdict :")[1].split("[")[0], nom  # labels, not codes

@@ -176,6 +176,17 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
         )
     if not e.stades:
         r.manque("stades", "À quel stade sont les entreprises de l'ESS à soutenir ?")
+    if not e.competences:
+        r.manque(
+            "competences",
+            "Quelles compétences ou politiques la collectivité veut-elle mobiliser (développement "
+            "économique, politique de la ville, commande publique, foncier…) ?",
+        )
+    if not e.priorites:
+        r.manque(
+            "priorites",
+            "Quels besoins du territoire sont prioritaires (alimentation, mobilité, emploi…) ?",
+        )
     if e.moyens is None:
         r.manque("moyens", "De quels moyens (budget, ingénierie) la collectivité dispose-t-elle ?")
     lieu = situer(departement=e.departement, en_qpv=e.en_qpv)
