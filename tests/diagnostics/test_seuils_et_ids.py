@@ -99,3 +99,23 @@ def test_les_explications_de_choix_statut_citent_des_seuils_existants() -> None:
         for effet in regle["effets"].values():
             texte = choix_statut._texte(effet["explication"])
             assert "{" not in texte, texte
+
+
+def test_fichiers_de_regles_bien_formes() -> None:
+    """Each choix-statut rule: one condition, a source, and for each form either points or an
+    incompatibility, always with an explanation; leviers and publics files complete."""
+    for regle in choix_statut.regles()["regles"]:
+        assert len(regle["si"]) == 1 and regle["source"] and regle["code"]
+        for effet in regle["effets"].values():
+            assert effet["explication"]
+            assert effet.get("incompatible") is True or isinstance(effet.get("points"), int)
+    codes = [r["code"] for r in choix_statut.regles()["regles"]]
+    assert len(codes) == len(set(codes))
+    assert set(leviers.donnees()["cout"].values()) <= {"faible", "moyen", "eleve"}
+    for competence in leviers.donnees()["competences"].values():
+        assert competence["libelle"] and competence["mots"]
+        assert all(m == m.lower() for m in competence["mots"])
+    from essq.diagnostics.orientation import publics
+
+    for public in publics().values():
+        assert public["libelle"] and public["mots"]

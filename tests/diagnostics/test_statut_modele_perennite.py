@@ -278,3 +278,28 @@ def test_perennite_famille_fragile_et_grille_incomplete() -> None:
     r = executer("perennite", {"critere_01": "solide", "critere_02": "ne_sait_pas"})
     assert r["verdict"]["code"] == "indetermine"
     assert len(r["manquant"]) == 17
+
+
+def test_perennite_chaque_levier_des_16_entreprises_de_la_graine_004_est_atteignable() -> None:
+    """A fully fragile grid points, through its criteria, to every lever (or its parent
+    lever) the 16 monographed enterprises of seed 004 actually used."""
+    ref = charger()
+    r = executer("perennite", _grille("fragile"))
+    proposes = {lv["id"] for x in r["resultats"] for lv in x["leviers"]}
+
+    def ascendants(ident: str) -> set[str]:
+        resultat, entree = {ident}, ref.get(ident)
+        while entree is not None and getattr(entree, "parent", None):
+            resultat.add(entree.parent)
+            entree = ref.get(entree.parent)
+        return resultat
+
+    entreprises = [
+        e
+        for e in ref.collection("initiatives")
+        if e.id.startswith("ini-004-") and getattr(e, "modele_socio_economique", None)
+    ]
+    assert len(entreprises) == 16
+    for e in entreprises:
+        for levier in getattr(e, "leviers", []):
+            assert ascendants(levier) & proposes, (e.id, levier)
