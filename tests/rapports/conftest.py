@@ -63,9 +63,14 @@ TERRITOIRES = {
 }
 
 
+# PDF rendering is the slow part: département and région portraits of the demo (one EPCI)
+# are checked on their HTML, which comes from the same template.
+AVEC_PDF = ("qpv", "commune", "epci", "qpv_vide", "commune_sans_qpv")
+
+
 @pytest.fixture(scope="session")
 def portraits(home_demo: Path) -> dict[str, dict[str, bytes]]:
-    """{cas: {"pdf": bytes, "html": bytes}} rendered through the public API."""
+    """{cas: {"html": bytes, "pdf": bytes (cases of AVEC_PDF)}} rendered through the public API."""
     from essq.rapports import portrait
 
     return {

@@ -92,27 +92,34 @@ def barres(
     barres_calc = [i for i, s in enumerate(series) if not s.reference]
     h_barre = 11.0
     h_groupe = h_barre * max(1, len(barres_calc)) + 8
-    haut_legende = 18.0 if len(series) > 1 else 0.0
+    # legend items laid out left to right, wrapped to the chart width
+    legende: list[tuple[float, float, Serie]] = []
+    x_leg, y_leg = 0.0, 0.0
+    for s in series if len(series) > 1 else []:
+        largeur_item = 20 + 5.2 * len(s.libelle)
+        if x_leg > 0 and x_leg + largeur_item > largeur:
+            x_leg, y_leg = 0.0, y_leg + 14
+        legende.append((x_leg, y_leg, s))
+        x_leg += largeur_item
+    haut_legende = (y_leg + 18.0) if legende else 0.0
     hauteur = haut_legende + h_groupe * len(categories) + 6
     zone = largeur - largeur_libelles - 60
     maximum = max([v for serie in valeurs for v in serie if v is not None] + [0.0]) or 1.0
 
     def lib(v: float) -> str:
-        return (
-            pourcent_fr(v)
-            if format_valeur == "part"
-            else nombre_fr(v, 0 if float(v).is_integer() else 1)
-        )
+        if format_valeur == "part":
+            return pourcent_fr(v)
+        return nombre_fr(v, 0 if float(v).is_integer() else 1)
 
     corps: list[str] = []
-    x_leg = 0.0
-    for s in series if len(series) > 1 else []:
+    for x, y, s in legende:
         if s.reference:
-            corps.append(_losange(x_leg + 5, 8, s.couleur))
+            corps.append(_losange(x + 5, y + 8, s.couleur))
         else:
-            corps.append(f'<rect x="{x_leg:.1f}" y="3" width="10" height="10" fill="{s.couleur}"/>')
-        corps.append(_texte(x_leg + 14, 12, s.libelle, fill=TEXTE))
-        x_leg += 20 + 5.2 * len(s.libelle)
+            corps.append(
+                f'<rect x="{x:.1f}" y="{y + 3:.1f}" width="10" height="10" fill="{s.couleur}"/>'
+            )
+        corps.append(_texte(x + 14, y + 12, s.libelle, fill=TEXTE))
     for c, categorie in enumerate(categories):
         y0 = haut_legende + c * h_groupe
         corps.append(
