@@ -70,7 +70,7 @@ def choisir_epci(home: Path, cible: int = 20) -> tuple[str, list[str]]:
 
     with Sources.ouvrir(home) as src:
         epcis = {c["epci"] for c in src.communes if c["epci"]}
-        comptes = {}
+        comptes: dict[str, set[str]] = {}
         par_commune: dict[str, set[str]] = {}
         for q in src.qpv:
             if q["millesime"] == "2024":
