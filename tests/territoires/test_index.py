@@ -76,6 +76,10 @@ def test_index_egal_force_brute(geoms: list[shapely.Geometry], graine: int, pas:
     assert np.array_equal(index.contenant(x, y), attendu)
     ip, d = index.plus_proche(x, y)
     assert np.allclose(d, dmin, rtol=0, atol=1e-6)
+    dehors = attendu < 0
+    ip2, d2 = index.plus_proche_exterieurs(x[dehors], y[dehors])
+    assert np.allclose(d2, dmin[dehors], rtol=0, atol=1e-6)
+    assert np.array_equal(ip2, ip[dehors])
     # nearest = smallest index among the polygons at the minimum distance
     for k in range(len(x)):
         ex_aequo = np.flatnonzero(np.abs(toutes[:, k] - dmin[k]) <= 1e-9)

@@ -59,6 +59,7 @@ class IndexZone:
         shapely.prepare(self.geometries)
         self.arbre = shapely.STRtree(self.geometries)
         self._bornes = shapely.bounds(self.geometries)
+        self._bords = shapely.boundary(self.geometries)
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -267,8 +268,15 @@ class IndexZone:
                 resultat[bloc] = shapely.intersects_xy(geom, x[bloc], y[bloc])
         return resultat
 
-    def plus_proche(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest polygon index (smallest code on ties) and exact distance in metres."""
+    def plus_proche(
+        self, x: np.ndarray, y: np.ndarray, exterieurs: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest polygon index (smallest code on ties) and exact distance in metres.
+
+        ``exterieurs=True`` promises that no point lies inside a polygon: distances are then
+        computed to the boundaries, which skips GEOS's point-in-polygon test (about 15 %).
+        """
+        cibles = self._bords if exterieurs else self.geometries
         n = len(x)
         idx = np.full(n, -1, dtype=np.int64)
         dist = np.full(n, np.nan)
@@ -309,14 +317,14 @@ class IndexZone:
             premier = atteint[np.r_[True, pts[atteint][1:] != pts[atteint][:-1]]]
             points = shapely.points(x[lignes], y[lignes])
             d = np.full(len(cands), np.inf)
-            d[premier] = shapely.distance(self.geometries[cands[premier]], points[pts[premier]])
+            d[premier] = shapely.distance(cibles[cands[premier]], points[pts[premier]])
             dmin = np.full(len(lignes), np.inf)
             dmin[pts[premier]] = d[premier]
             masque = minorant <= dmin[pts]
             masque[premier] = False
             reste = np.flatnonzero(masque)
             if len(reste):
-                d[reste] = shapely.distance(self.geometries[cands[reste]], points[pts[reste]])
+                d[reste] = shapely.distance(cibles[cands[reste]], points[pts[reste]])
                 np.minimum.at(dmin, pts[reste], d[reste])
             egal = d <= dmin[pts]
             imin = np.full(len(lignes), SANS, dtype=np.int64)
@@ -335,6 +343,10 @@ class IndexZone:
             idx[hors] = imin
             dist[hors] = dmin
         return idx.astype(np.int32), dist
+
+    def plus_proche_exterieurs(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`plus_proche` for points known to be outside every polygon."""
+        return self.plus_proche(x, y, exterieurs=True)
 
     def dans_rayon(self, x: float, y: float, rayon: float) -> list[tuple[int, float]]:
         """Every polygon within ``rayon`` metres of one point, nearest first."""

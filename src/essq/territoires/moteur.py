@@ -318,7 +318,7 @@ class Territoires:
                     distance[lignes[trouve]] = 0.0
                     reste = np.flatnonzero(~trouve)
                     if len(reste):
-                        ip, d = _en_parallele(idx.plus_proche, zx[reste], zy[reste])
+                        ip, d = _en_parallele(idx.plus_proche_exterieurs, zx[reste], zy[reste])
                         valide = ip >= 0
                         proche[lignes[reste[valide]]] = ip[valide] + off
                         distance[lignes[reste[valide]]] = d[valide]
