@@ -8,14 +8,12 @@ into a clear message and exit status 2 (never a traceback).
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Annotated
 
 import typer
 
 from essq import __version__, cli_fr
-from essq.console import console
-from essq.erreurs import ErreurUtilisateur
+from essq.cli_outils import executer
 from essq.options import OptionHome
 
 __all__ = ["OptionHome", "app", "main"]
@@ -60,7 +58,9 @@ def _version(valeur: bool) -> None:
 def _racine(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Affiche la version et quitte."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Affiche la version et quitte."
+        ),
     ] = False,
 ) -> None:
     """ESS Quartiers : l'économie sociale et solidaire dans les quartiers prioritaires."""
@@ -78,14 +78,7 @@ for _nom in MODULES_CLI:
 
 def main() -> None:
     """Entry point of the ``essq`` script."""
-    try:
-        app()
-    except ErreurUtilisateur as exc:
-        console.print(f"[bold red]Erreur :[/] {exc.texte()}", highlight=False)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        console.print("[yellow]Interrompu : rien n'a été remplacé.[/]")
-        sys.exit(130)
+    executer(app)
 
 
 if __name__ == "__main__":

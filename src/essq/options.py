@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,3 +21,28 @@ OptionHome = Annotated[
         show_default=False,
     ),
 ]
+
+
+class FormatSortie(StrEnum):
+    """Output of the listing and showing commands: readable text or JSON."""
+
+    texte = "texte"
+    json = "json"
+
+
+OptionFormat = Annotated[
+    FormatSortie,
+    typer.Option(
+        "--format", help="Format de sortie : texte (lisible) ou json.", case_sensitive=False
+    ),
+]
+
+
+def groupe(aide: str) -> typer.Typer:
+    """A sub-command group (``essq <groupe> …``) with its French help, shown when called bare."""
+    return typer.Typer(help=aide, no_args_is_help=True, rich_markup_mode="rich")
+
+
+def afficher_json(valeur: object) -> None:
+    """Print ``valeur`` as indented JSON, keeping accents (dates and paths as text)."""
+    typer.echo(json.dumps(valeur, ensure_ascii=False, indent=2, default=str))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ import typer
 
 from essq.config import VARIABLE_HOME
 from essq.erreurs import ErreurUtilisateur
+from essq.options import FormatSortie, OptionFormat, afficher_json, groupe
 
 # Same as essq.cli.OptionHome, defined here because essq.cli imports this module at import time.
 OptionHome = Annotated[
@@ -26,24 +26,10 @@ OptionHome = Annotated[
 ]
 
 
-class FormatSortie(StrEnum):
-    texte = "texte"
-    json = "json"
-
-
-OptionFormat = Annotated[
-    FormatSortie,
-    typer.Option(
-        "--format", help="Format de sortie : texte (lisible) ou json.", case_sensitive=False
-    ),
-]
-
-diagnostic = typer.Typer(
-    help="Diagnostics expliqués : qualification ESS, agrément ESUS, choix de statut, modèle "
+diagnostic = groupe(
+    "Diagnostics expliqués : qualification ESS, agrément ESUS, choix de statut, modèle "
     "socio-économique, pérennité, leviers d'une collectivité, orientation d'un porteur de projet. "
     "Chaque réponse donne les règles appliquées, leurs sources et ce qui manque pour conclure.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
 )
 
 
@@ -58,10 +44,6 @@ def enregistrer(app: typer.Typer) -> None:
     app.add_typer(diagnostic, name="diagnostic")
 
 
-def _json(valeur: object) -> None:
-    typer.echo(json.dumps(valeur, ensure_ascii=False, indent=2, default=str))
-
-
 @diagnostic.command("liste")
 def liste_cmd(format: OptionFormat = FormatSortie.texte) -> None:
     """Liste les diagnostics disponibles, avec leur nom à passer à « essq diagnostic NOM »."""
@@ -69,7 +51,7 @@ def liste_cmd(format: OptionFormat = FormatSortie.texte) -> None:
 
     fiches = lister()
     if format == FormatSortie.json:
-        _json(fiches)
+        afficher_json(fiches)
         return
     for fiche in fiches:
         typer.echo(f"{fiche['nom']:<26} {fiche['titre']}")
@@ -187,7 +169,7 @@ def _commande(nom: str) -> Any:
         from essq.diagnostics import schema as schema_de
 
         if schema:
-            _json(schema_de(nom))
+            afficher_json(schema_de(nom))
             return
         if entree is None:
             raise ErreurUtilisateur(
@@ -204,7 +186,7 @@ def _commande(nom: str) -> Any:
                 exc.fichier = entree
             raise
         if format == FormatSortie.json:
-            _json(resultat)
+            afficher_json(resultat)
         else:
             typer.echo(rendu_texte(resultat))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +9,7 @@ from typing import Annotated
 import typer
 
 from essq.erreurs import ErreurUtilisateur
+from essq.options import FormatSortie, OptionFormat, afficher_json, groupe
 
 OptionDossier = Annotated[
     Path | None,
@@ -24,33 +24,15 @@ OptionDossier = Annotated[
 ]
 
 
-class FormatSortie(StrEnum):
-    texte = "texte"
-    json = "json"
-
-
-OptionFormat = Annotated[
-    FormatSortie,
-    typer.Option(
-        "--format", help="Format de sortie : texte (lisible) ou json.", case_sensitive=False
-    ),
-]
-
-referentiel = typer.Typer(
-    help="Référentiel de l'ESS : familles et statuts, structures d'inclusion, dispositifs, "
+referentiel = groupe(
+    "Référentiel de l'ESS : familles et statuts, structures d'inclusion, dispositifs, "
     "leviers, cadres de coopération, initiatives, chiffres clés… validé, relié et cherchable.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
 )
 
 
 def enregistrer(app: typer.Typer) -> None:
     """Add the ``referentiel`` sub-command group to the main CLI."""
     app.add_typer(referentiel, name="referentiel")
-
-
-def _json(valeur: object) -> None:
-    typer.echo(json.dumps(valeur, ensure_ascii=False, indent=2, default=str))
 
 
 @referentiel.command("valider")
@@ -93,7 +75,7 @@ def valider_cmd(
     avertissements = [p for p in problemes if p.gravite == "avertissement"]
     nb_entrees = len(lecture.entrees)
     if format is FormatSortie.json:
-        _json(
+        afficher_json(
             {
                 "dossier": str(racine),
                 "fichiers": lecture.fichiers,
@@ -139,7 +121,7 @@ def stats_cmd(
     totaux = ref.stats()
     graines = ref.stats_par_graine()
     if format is FormatSortie.json:
-        _json(graines if par_graine else totaux)
+        afficher_json(graines if par_graine else totaux)
         return
     colonnes = list(graines)
     largeur = max(len(n) for n in totaux) + 2
@@ -219,7 +201,7 @@ def chercher_cmd(
         texte, collection=collection, filtres=_filtres(filtre or []), limite=limite
     )
     if format is FormatSortie.json:
-        _json(resultats.en_dict())
+        afficher_json(resultats.en_dict())
         return
     if resultats.mode == "tout":
         entete = f"{resultats.total} entrée(s)"
@@ -267,7 +249,7 @@ def montrer_cmd(
     ref = charger(dossier)
     fiche = ref.fiche(ident)
     if format is FormatSortie.json:
-        _json(fiche)
+        afficher_json(fiche)
         return
     entree = ref.get(ident)
     assert entree is not None
