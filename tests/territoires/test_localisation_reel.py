@@ -217,3 +217,17 @@ def test_commune_du_point_par_ses_contours(
     paris = t.localiser(2.3488, 48.8534)
     assert paris["commune"]["code"] == "75056" and paris["region"] == "11"
     assert t.localiser(2.0, 43.5)["commune"] is None
+
+
+def test_liseres_reels_attribues_au_plus_petit_code(t: Territoires, qpv) -> None:
+    """Real overlap slivers between neighbouring QPV: the point goes to the smallest code_qp."""
+    legales = shapely.from_wkb(np.array(qpv.column("geometrie_legale").to_pylist(), dtype=object))
+    codes = qpv.column("code_qp").to_pylist()
+    epsg = qpv.column("epsg_legal").to_pylist()
+    a, b = shapely.STRtree(legales).query(legales, predicate="overlaps")
+    paires = [(i, j) for i, j in zip(a, b, strict=True) if i < j]
+    assert len(paires) >= 20
+    for i, j in paires[:20]:
+        p = shapely.point_on_surface(shapely.intersection(legales[i], legales[j]))
+        lot = t.localiser_lot(np.array([p.x]), np.array([p.y]), epsg=epsg[i])
+        assert lot.column("qpv_2024").to_pylist() == [min(codes[i], codes[j])]
