@@ -1,6 +1,6 @@
-"""The demo territory built once per session through the real pipeline: generated official
-files → territories imports (COG, QPV 2015 and 2024, zonings) → observatoire build for each
-stock date. API tests read that warehouse."""
+"""API tests read the demo territory of the session (``home_demo`` in tests/conftest.py: generated
+official files → territories imports → observatoire build for each stock date, through
+essq.demo.construire_demo, the real pipeline)."""
 
 from __future__ import annotations
 
@@ -11,33 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 
-def construire_demo(racine: Path) -> tuple[Path, Path]:
-    from essq.generateur.demo import generer_demo
-    from essq.observatoire import construire
-    from essq.territoires import cog, qpv, zonages
-
-    donnees, home = racine / "demo", racine / "home"
-    generer_demo(donnees)
-    cog.importer_cog(donnees / "cog", home=home)
-    qpv.importer_qpv([donnees / "qpv" / "qpv2024_demo_wgs84.geojson"], "2024", home=home)
-    qpv.importer_qpv([donnees / "qpv" / "qpv2015_demo_wgs84.geojson"], "2015", home=home)
-    for f in sorted((donnees / "zonages").glob("*.csv")):
-        zonages.importer_zonage(f, home=home)
-    for stock in sorted(p for p in (donnees / "sirene").iterdir() if p.is_dir()):
-        construire(
-            stock / "StockEtablissement_utf8.parquet",
-            stock / "StockUniteLegale_utf8.parquet",
-            date_stock=stock.name,
-            home=home,
-            afficher=False,
-        )
-    return donnees, home
-
-
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def demo(home_demo: Path) -> tuple[Path, Path]:
     """(generated files folder, ESSQ_HOME with the built warehouse)."""
-    return construire_demo(tmp_path_factory.mktemp("demo_api"))
+    from essq.config import emplacements
+
+    return emplacements(home_demo).demo, home_demo
 
 
 @pytest.fixture(scope="session")

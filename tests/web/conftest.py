@@ -1,11 +1,9 @@
 """Browser tests: the whole application served by uvicorn on a free loopback port, over the demo
-territory built through the real pipeline, driven by Playwright with Debian's chromium."""
+territory of the session (``home_demo``, built through the real pipeline), driven by Playwright with Debian's chromium."""
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,19 +26,8 @@ RACINE = Path(__file__).resolve().parents[2]
 AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def _construire_demo(racine: Path) -> Path:
-    spec = importlib.util.spec_from_file_location(
-        "essq_tests_api_conftest", RACINE / "tests" / "api" / "conftest.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module.construire_demo(racine)[1]
-
-
 @pytest.fixture(scope="session")
-def serveur(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def serveur(home_demo: Path) -> Iterator[str]:
     if not CHROMIUM.is_file():
         pytest.skip(
             "navigateur absent : /usr/bin/chromium n'est pas installé "
@@ -50,8 +37,7 @@ def serveur(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from essq.web.application import creer_application
 
-    home = _construire_demo(tmp_path_factory.mktemp("demo_web"))
-    app = creer_application(home)
+    app = creer_application(home_demo)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,22 +14,12 @@ from hypothesis import strategies as st
 from essq.erreurs import ErreurUtilisateur
 from essq.web import formulaires, graphiques
 
-RACINE = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    spec = importlib.util.spec_from_file_location(
-        "essq_tests_api_conftest_p", RACINE / "tests" / "api" / "conftest.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    _, home = module.construire_demo(tmp_path_factory.mktemp("demo_pages"))
+def client(home_demo: Path) -> Iterator[TestClient]:
     from essq.web.application import creer_application
 
-    with TestClient(creer_application(home), raise_server_exceptions=False) as c:
+    with TestClient(creer_application(home_demo), raise_server_exceptions=False) as c:
         yield c
 
 

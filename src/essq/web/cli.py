@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
-from essq.config import VARIABLE_HOME
 from essq.options import OptionHome
 
 
@@ -45,33 +43,9 @@ def enregistrer(app: typer.Typer) -> None:
         home: OptionHome = None,
     ) -> None:
         """Sert l'API (/api/v1) et l'application web à partir de l'entrepôt, en lecture seule."""
-        import uvicorn
+        from essq.web import servir as lancer
 
-        from essq.config import emplacements
-        from essq.console import console
-        from essq.observatoire import Entrepot
-        from essq.web.actifs import dossier_dsfr
-
-        chemin = emplacements(home).home
-        Entrepot.ouvrir(chemin).fermer()  # clear French error now if nothing is built
-        dossier_dsfr()
-        os.environ[VARIABLE_HOME] = str(chemin)
-        if cors is not None:
-            os.environ["ESSQ_CORS_ORIGINES"] = cors
-        console.print(
-            f"ESS Quartiers : application sur http://{hote}:{port}/ ; API sur http://{hote}:{port}/api/v1/ "
-            f"(données : {chemin}). Ctrl+C pour arrêter.",
-            highlight=False,
-        )
-        uvicorn.run(
-            "essq.web.application:application_depuis_environnement",
-            factory=True,
-            host=hote,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            proxy_headers=False,
-        )
+        lancer(home, port=port, hote=hote, workers=workers, cors=cors)
 
 
 __all__ = ["enregistrer"]
