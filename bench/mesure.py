@@ -26,6 +26,16 @@ def mesurer(fonction: Callable[..., Any], *args: Any) -> dict[str, Any]:
     file = ctx.Queue()
     p = ctx.Process(target=_executer, args=(fonction, args, file))
     p.start()
-    resultat = file.get()
+    import queue
+
+    while True:
+        try:
+            resultat = file.get(timeout=1.0)
+            break
+        except queue.Empty:
+            if not p.is_alive():
+                raise RuntimeError(
+                    f"le processus de mesure s'est arrêté sans résultat (code {p.exitcode})"
+                ) from None
     p.join()
     return resultat
