@@ -111,6 +111,7 @@ class Sources:
     referentiel: Any = None
     _cache: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     _geoms: dict[str, Any] = field(default_factory=dict)
+    _index: dict[str, tuple[Any, list[dict[str, Any]]]] = field(default_factory=dict)
 
     @classmethod
     def ouvrir(cls, home: Path | str | None = None) -> Sources:
@@ -179,16 +180,27 @@ class Sources:
         if g is None or g.area == 0:
             return []
         res = []
-        for autre in self.qpv:
-            if autre["millesime"] == q["millesime"]:
+        for m, (arbre, lignes) in self._arbres().items():
+            if m == q["millesime"]:
                 continue
-            ga = self.geometrie(autre)
-            if ga is None or not g.intersects(ga):
-                continue
-            part = g.intersection(ga).area / g.area
-            if part >= 0.01:
-                res.append((autre, part))
+            for i in arbre.query(g, predicate="intersects"):
+                autre = lignes[int(i)]
+                part = g.intersection(self.geometrie(autre)).area / g.area
+                if part >= 0.01:
+                    res.append((autre, part))
         return sorted(res, key=lambda t: -t[1])
+
+    def _arbres(self) -> dict[str, tuple[Any, list[dict[str, Any]]]]:
+        """One spatial index (STRtree) of the QPV contours per millésime, built on first use."""
+        if not self._index:
+            par_m: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for q in self.qpv:
+                if self.geometrie(q) is not None:
+                    par_m[q["millesime"]].append(q)
+            for m, lignes in par_m.items():
+                arbre = shapely.STRtree([self.geometrie(x) for x in lignes])
+                self._index[m] = (arbre, lignes)
+        return self._index
 
 
 def _lignes(table: Any, colonnes: list[str]) -> list[dict[str, Any]]:
