@@ -72,3 +72,29 @@ def test_la_carte_echantillonne_au_dela_du_maximum() -> None:
     svg = gr.carte("Beaucoup", [], points, libelles_familles={}, max_points=10)
     assert svg.count("<circle") <= 10 + 1
     assert "un sur 10 dessiné" in svg
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=-5.0, max_value=9.0, allow_nan=False),
+            st.floats(min_value=41.0, max_value=51.0, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_tous_les_points_tombent_dans_le_cadre_de_la_carte(
+    coords: list[tuple[float, float]],
+) -> None:
+    largeur, hauteur, legende = 640.0, 420.0, 46.0
+    points = [gr.Point(x, y, "association", False) for x, y in coords]
+    svg = gr.carte("Points", [], points, libelles_familles={}, largeur=largeur, hauteur=hauteur)
+    racine = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    couche = next(g for g in racine.iter(f"{ns}g") if g.get("data-couche") == "etablissements")
+    cercles = list(couche.iter(f"{ns}circle"))
+    assert len(cercles) == len(points)
+    for c in cercles:
+        assert 0 <= float(c.get("cx")) <= largeur
+        assert 0 <= float(c.get("cy")) <= hauteur - legende

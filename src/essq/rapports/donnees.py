@@ -596,7 +596,9 @@ def _identite(src: Sources, ind: dict[str, Any], millesime: str) -> dict[str, An
     return {"lignes": lignes, "changements": changements, "qpv": liste_qpv, "zonages": zonages}
 
 
-def _annuaire(lignes: list[dict[str, Any]], total: int) -> dict[str, Any]:
+def _annuaire(
+    lignes: list[dict[str, Any]], total: int, noms_communes: dict[str, str]
+) -> dict[str, Any]:
     groupes: dict[str, dict[str, dict[str, Any]]] = {}
     taille = LIBELLES_MODALITES["taille"]
     for e in lignes:
@@ -615,7 +617,7 @@ def _annuaire(lignes: list[dict[str, Any]], total: int) -> dict[str, Any]:
                 else f"{e['denomination']} ({e['enseigne']})",
                 "siret": e["siret"],
                 "naf": e["naf"] or "",
-                "commune": e["commune"] or "",
+                "commune": noms_communes.get(e["commune"], e["commune"] or ""),
                 "taille": _classe_taille(e["tranche_effectif"], taille),
                 "creation": (e["date_creation"] or "")[:4],
                 "qpv": e["qpv"] or "",
@@ -801,7 +803,8 @@ def assembler(
             else ""
         ),
     }
-    annuaire = _annuaire(etabs[:LIMITE_ANNUAIRE], total)
+    noms_communes = {c["code"]: c["nom"] for c in src.communes}
+    annuaire = _annuaire(etabs[:LIMITE_ANNUAIRE], total, noms_communes)
     annuaire["source"] = (
         f"INSEE, base SIRENE (stock au {date}), établissements actifs qualifiés ESS ; traitement ESS Quartiers (essq)."
     )
