@@ -18,6 +18,7 @@ import yaml
 from pydantic import Field
 
 from essq.diagnostics.cadre import LIBELLES_VALEURS, Diagnostic, ModeleEntree, Rapport, enregistrer
+from essq.diagnostics.regles import condition
 from essq.diagnostics.seuils import DOSSIER, pourcentage, seuil
 
 
@@ -202,12 +203,7 @@ def _verifier_repartition(
             f"{valeur}" if code == "scic-categories-associes" else pourcentage(float(valeur))
         )
         explication = f"{quoi} envisagée : {texte_valeur} ; la loi exige {s.texte}."
-        r.raison(
-            code,
-            s.source,
-            explication + (" Conforme." if ok else " Non conforme."),
-            "remplie" if ok else "non_remplie",
-        )
+        condition(r, code, s.source, explication, ok, fin=("Conforme.", "Non conforme."))
         if not ok:
             etat[statut]["incompatible"] = True
             etat[statut]["contre"].append(explication + " Il faudrait revoir la répartition.")

@@ -15,7 +15,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer, libelles
-from essq.diagnostics.qualification_ess import Conclusion, _et, regle_utilite_sociale
+from essq.diagnostics.qualification_ess import regle_utilite_sociale
+from essq.diagnostics.regles import Conclusion, a_completer, booleen, condition, et
 from essq.diagnostics.seuils import euros, pourcentage, seuil, smic_a
 from essq.diagnostics.vocabulaire import (
     FORMES_ESS_PAR_STATUT,
@@ -23,7 +24,6 @@ from essq.diagnostics.vocabulaire import (
     FormeJuridique,
     ImpactObjectif4,
     ObjectifUtiliteSociale,
-    tri,
 )
 
 L3332 = "Code du travail, art. L3332-17-1"
@@ -244,17 +244,17 @@ def regle_remuneration(e: EntreeEsus, r: Rapport) -> Conclusion:
             conclusions.append("inconnu")
             continue
         multiple = valeur / reference if reference else float("inf")
-        ok = s.respecte(round(multiple, 6))
-        r.raison(
-            code,
-            f"{s.source} ; {GRAINE_000}",
-            f"{quoi} ({euros(valeur)}) représente {multiple:.2f}".replace(".", ",")
-            + f" fois la référence ({base}) ; la loi fixe {s.texte}. "
-            + ("Condition remplie." if ok else "Condition non remplie.")
-            + note_graine,
-            "remplie" if ok else "non_remplie",
+        conclusions.append(
+            condition(
+                r,
+                code,
+                f"{s.source} ; {GRAINE_000}",
+                f"{quoi} ({euros(valeur)}) représente {multiple:.2f}".replace(".", ",")
+                + f" fois la référence ({base}) ; la loi fixe {s.texte}.",
+                s.respecte(round(multiple, 6)),
+                note=note_graine,
+            )
         )
-        conclusions.append("oui" if ok else "non")
     if (
         e.remuneration_plus_haute is not None
         and e.remuneration_moyenne_5_plus_hautes is not None
@@ -271,28 +271,21 @@ def regle_remuneration(e: EntreeEsus, r: Rapport) -> Conclusion:
             "remuneration_plus_haute",
             "Vérifier la plus haute rémunération annuelle (temps complet).",
         )
-        return _et("inconnu", *conclusions)
-    return _et(*conclusions)
+        return et("inconnu", *conclusions)
+    return et(*conclusions)
 
 
 def regle_titres(e: EntreeEsus, r: Rapport) -> Conclusion:
-    source = f"{L3332}, I, 4°"
-    if e.titres_cotes is None:
-        question = (
-            "Des titres de capital de la structure sont-ils négociés sur un marché financier ?"
-        )
-        r.raison("titres-non-cotes", source, question, "inconnue")
-        r.manque("titres_cotes", question)
-        return "inconnu"
-    r.raison(
+    return booleen(
+        r,
+        None if e.titres_cotes is None else not e.titres_cotes,
         "titres-non-cotes",
-        source,
-        "Des titres de capital négociés sur un marché financier excluent l'agrément."
-        if e.titres_cotes
-        else "Aucun titre de capital n'est négocié sur un marché financier : condition remplie.",
-        "non_remplie" if e.titres_cotes else "remplie",
+        f"{L3332}, I, 4°",
+        "Aucun titre de capital n'est négocié sur un marché financier : condition remplie.",
+        "Des titres de capital négociés sur un marché financier excluent l'agrément.",
+        "titres_cotes",
+        "Des titres de capital de la structure sont-ils négociés sur un marché financier ?",
     )
-    return "non" if e.titres_cotes else "oui"
 
 
 def regle_charges(e: EntreeEsus, r: Rapport) -> Conclusion:
@@ -323,13 +316,14 @@ def regle_charges(e: EntreeEsus, r: Rapport) -> Conclusion:
             f"{nom} : {pourcentage(100 * ex.charges_utilite_sociale / ex.charges_totales)}"
             for nom, ex in valides
         )
-        r.raison(
+        condition(
+            r,
             "charges-utilite-sociale",
             s.source,
             f"Les charges d'exploitation des activités d'utilité sociale représentent "
             f"{pourcentage(part)} du total sur {len(valides)} exercice(s) ({detail}) ; il en faut "
-            f"{s.texte}. " + ("Condition remplie." if ok else "Condition non remplie."),
-            "remplie" if ok else "non_remplie",
+            f"{s.texte}.",
+            ok,
         )
         sous = [
             nom
@@ -357,25 +351,27 @@ def regle_charges(e: EntreeEsus, r: Rapport) -> Conclusion:
         m = seuil("esus-majoration-rendement")
         plafond = e.rentabilite.taux_moyen_obligations + m.valeur
         ok = e.rentabilite.ratio_remuneration_capital < plafond
-        r.raison(
+        condition(
+            r,
             "rentabilite-limitee",
             m.source,
             f"Critère alternatif : la rémunération du capital ({pourcentage(e.rentabilite.ratio_remuneration_capital)}) "
             f"doit rester inférieure au taux moyen des obligations majoré de {m.valeur:g} points "
-            f"({pourcentage(plafond)}), et la structure s'engager à le respecter pendant l'agrément. "
-            + ("Condition remplie." if ok else "Condition non remplie."),
-            "remplie" if ok else "non_remplie",
+            f"({pourcentage(plafond)}), et la structure s'engager à le respecter pendant l'agrément.",
+            ok,
         )
         if ok:
             return "oui"
         return "non" if conclusion == "non" else "inconnu"
     if not valides and e.rentabilite is None:
-        question = (
+        return a_completer(
+            r,
+            "charges-utilite-sociale",
+            s.source,
+            "exercices",
             "Quelles sont, pour les trois derniers exercices clos, les charges d'exploitation des "
-            "activités d'utilité sociale et le total des charges d'exploitation ?"
+            "activités d'utilité sociale et le total des charges d'exploitation ?",
         )
-        r.raison("charges-utilite-sociale", s.source, question, "inconnue")
-        r.manque("exercices", question)
     return conclusion
 
 
@@ -398,39 +394,30 @@ def regle_ess(e: EntreeEsus, r: Rapport) -> Conclusion:
             "remplie",
         )
         return "oui"
-    if e.ess_article_1 is None:
-        question = "La structure relève-t-elle de l'ESS au sens de l'article 1 ? (diagnostic « qualification-ess »)"
-        r.raison("structure-ess", source, question, "inconnue")
-        r.manque("ess_article_1", question)
-        return "inconnu"
-    r.raison(
+    return booleen(
+        r,
+        e.ess_article_1,
         "structure-ess",
         source,
-        "La structure relève de l'ESS."
-        if e.ess_article_1
-        else "La structure ne relève pas de l'ESS : l'agrément n'est pas accessible.",
-        tri(e.ess_article_1),
+        "La structure relève de l'ESS.",
+        "La structure ne relève pas de l'ESS : l'agrément n'est pas accessible.",
+        "ess_article_1",
+        "La structure relève-t-elle de l'ESS au sens de l'article 1 ? (diagnostic « qualification-ess »)",
     )
-    return "oui" if e.ess_article_1 else "non"
 
 
 def regle_statuts(e: EntreeEsus, r: Rapport) -> Conclusion:
-    source = f"{L3332}, I, 5°"
-    if e.utilite_sociale_dans_statuts is None:
-        question = "L'objectif d'utilité sociale est-il inscrit dans les statuts ?"
-        r.raison("utilite-sociale-statutaire", source, question, "inconnue")
-        r.manque("utilite_sociale_dans_statuts", question)
-        return "inconnu"
-    r.raison(
+    return booleen(
+        r,
+        e.utilite_sociale_dans_statuts,
         "utilite-sociale-statutaire",
-        source,
+        f"{L3332}, I, 5°",
         "L'objectif d'utilité sociale figure dans les statuts (depuis la loi n° 2019-486 dite PACTE, "
-        "seule cette condition doit y être inscrite, plus la politique de rémunération)."
-        if e.utilite_sociale_dans_statuts
-        else "L'objectif d'utilité sociale doit être inscrit dans les statuts : modifier les statuts avant la demande.",
-        tri(e.utilite_sociale_dans_statuts),
+        "seule cette condition doit y être inscrite, plus la politique de rémunération).",
+        "L'objectif d'utilité sociale doit être inscrit dans les statuts : modifier les statuts avant la demande.",
+        "utilite_sociale_dans_statuts",
+        "L'objectif d'utilité sociale est-il inscrit dans les statuts ?",
     )
-    return "oui" if e.utilite_sociale_dans_statuts else "non"
 
 
 def regle_duree(e: EntreeEsus, r: Rapport) -> None:
@@ -474,7 +461,7 @@ def moteur(e: EntreeEsus, r: Rapport) -> None:
             "condition sur les titres de capital (4°). Le guide de 2025 (graine 000) ne mentionne pas ces structures agréées de plein droit.",
             "remplie",
         )
-        conclusion = _et(regle_ess(e, r), regle_remuneration(e, r), regle_titres(e, r))
+        conclusion = et(regle_ess(e, r), regle_remuneration(e, r), regle_titres(e, r))
         si = SI_DE_DROIT.get(str(e.structure_de_droit))
         if si:
             r.suite(si, "Fiche de la structure d'inclusion agréée de plein droit")
@@ -485,7 +472,7 @@ def moteur(e: EntreeEsus, r: Rapport) -> None:
                 "La structure est-elle agréée de plein droit (SIAE, entreprise adaptée, ESAT, régie de "
                 "quartier…) ? Répondre « aucune » sinon.",
             )
-        conclusion = _et(
+        conclusion = et(
             regle_ess(e, r),
             regle_utilite_sociale(list(e.objectifs_utilite_sociale), list(e.impacts_objectif_4), r),
             regle_statuts(e, r),

@@ -8,11 +8,10 @@ art. 1, II, 2°. Each condition below is one small rule with its source.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from essq.diagnostics.cadre import Diagnostic, ModeleEntree, Rapport, enregistrer
+from essq.diagnostics.regles import Conclusion, a_completer, booleen, condition, et
 from essq.diagnostics.seuils import pourcentage, seuil
 from essq.diagnostics.vocabulaire import (
     ARTICLE_2,
@@ -22,7 +21,6 @@ from essq.diagnostics.vocabulaire import (
     FormeJuridique,
     ImpactObjectif4,
     ObjectifUtiliteSociale,
-    tri,
 )
 
 LOI = "Loi n° 2014-856 du 31 juillet 2014"
@@ -116,55 +114,30 @@ class EntreeQualification(ModeleEntree):
     )
 
 
-Conclusion = Literal["oui", "non", "inconnu"]
-
-
-def _et(*valeurs: Conclusion) -> Conclusion:
-    if "non" in valeurs:
-        return "non"
-    return "inconnu" if "inconnu" in valeurs else "oui"
-
-
-def _booleen(
-    r: Rapport,
-    valeur: bool | None,
-    regle: str,
-    source: str,
-    oui: str,
-    non: str,
-    champ: str,
-    question: str,
-) -> Conclusion:
-    r.raison(regle, source, oui if valeur else (non if valeur is False else question), tri(valeur))
-    if valeur is None:
-        r.manque(champ, question)
-        return "inconnu"
-    return "oui" if valeur else "non"
-
-
 def regle_benefices_reinvestis(e: EntreeQualification, r: Rapport) -> Conclusion:
     s = seuil("ess-benefices-reinvestis")
     if e.part_benefices_reinvestis is None:
-        question = "Quelle part des bénéfices est consacrée au maintien ou au développement de l'activité ?"
-        r.raison("benefices-majoritairement-reinvestis", s.source, question, "inconnue")
-        r.manque("part_benefices_reinvestis", question)
-        return "inconnu"
-    ok = s.respecte(e.part_benefices_reinvestis)
-    r.raison(
+        return a_completer(
+            r,
+            "benefices-majoritairement-reinvestis",
+            s.source,
+            "part_benefices_reinvestis",
+            "Quelle part des bénéfices est consacrée au maintien ou au développement de l'activité ?",
+        )
+    return condition(
+        r,
         "benefices-majoritairement-reinvestis",
         s.source,
         f"{pourcentage(e.part_benefices_reinvestis)} des bénéfices sont réinvestis dans l'activité ; "
-        f"la loi exige qu'ils le soient majoritairement ({s.texte}). "
-        + ("Condition remplie." if ok else "Condition non remplie."),
-        "remplie" if ok else "non_remplie",
+        f"la loi exige qu'ils le soient majoritairement ({s.texte}).",
+        s.respecte(e.part_benefices_reinvestis),
     )
-    return "oui" if ok else "non"
 
 
 def conditions_article_1(e: EntreeQualification, r: Rapport) -> Conclusion:
     """The cumulative conditions of art. 1, I (each one a rule with its source)."""
-    return _et(
-        _booleen(
+    return et(
+        booleen(
             r,
             e.but_autre_que_partage_benefices,
             "but-autre-que-partage-benefices",
@@ -174,7 +147,7 @@ def conditions_article_1(e: EntreeQualification, r: Rapport) -> Conclusion:
             "but_autre_que_partage_benefices",
             "La structure poursuit-elle un but autre que le seul partage des bénéfices ?",
         ),
-        _booleen(
+        booleen(
             r,
             e.gouvernance_democratique,
             "gouvernance-democratique",
@@ -185,7 +158,7 @@ def conditions_article_1(e: EntreeQualification, r: Rapport) -> Conclusion:
             "Les statuts organisent-ils une gouvernance démocratique, non liée au seul capital détenu ?",
         ),
         regle_benefices_reinvestis(e, r),
-        _booleen(
+        booleen(
             r,
             e.reserves_impartageables,
             "reserves-impartageables",
@@ -242,10 +215,13 @@ def regle_utilite_sociale(
             "territoriales ou éducation à la citoyenneté ?",
         )
         return "inconnu"
-    question = "Quels objectifs d'utilité sociale de l'article 2 l'objet social poursuit-il à titre principal ?"
-    r.raison("utilite-sociale-article-2", ARTICLE_2, question, "inconnue")
-    r.manque(champ, question)
-    return "inconnu"
+    return a_completer(
+        r,
+        "utilite-sociale-article-2",
+        ARTICLE_2,
+        champ,
+        "Quels objectifs d'utilité sociale de l'article 2 l'objet social poursuit-il à titre principal ?",
+    )
 
 
 def _regle_part(
@@ -254,21 +230,19 @@ def _regle_part(
     s = seuil(code)
     if valeur is None:
         question = f"Quelle part des bénéfices de l'exercice les statuts affectent-ils {quoi} ?"
-        r.raison(regle, s.source, question, "inconnue")
-        r.manque(champ, question)
-        return "inconnu"
-    ok = s.respecte(valeur)
-    r.raison(
+        return a_completer(r, regle, s.source, champ, question)
+    return condition(
+        r,
         regle,
         s.source,
         f"Les statuts affectent {pourcentage(valeur)} des bénéfices {quoi} ; il en faut {s.texte}.",
-        "remplie" if ok else "non_remplie",
+        s.respecte(valeur),
+        fin=None,
     )
-    return "oui" if ok else "non"
 
 
 def conditions_societe_commerciale(e: EntreeQualification, r: Rapport) -> Conclusion:
-    return _et(
+    return et(
         regle_utilite_sociale(list(e.objectifs_utilite_sociale), list(e.impacts_objectif_4), r),
         _regle_part(
             r,
@@ -286,7 +260,7 @@ def conditions_societe_commerciale(e: EntreeQualification, r: Rapport) -> Conclu
             "part_benefices_report_et_reserves",
             "au report bénéficiaire et aux réserves obligatoires",
         ),
-        _booleen(
+        booleen(
             r,
             e.interdiction_amortir_capital,
             "capital-non-amortissable",
@@ -296,7 +270,7 @@ def conditions_societe_commerciale(e: EntreeQualification, r: Rapport) -> Conclu
             "interdiction_amortir_capital",
             "Les statuts interdisent-ils d'amortir le capital et de le réduire autrement que pour des pertes ?",
         ),
-        _booleen(
+        booleen(
             r,
             e.conditions_dans_statuts,
             "conditions-statutaires",
@@ -466,7 +440,7 @@ def moteur(e: EntreeQualification, r: Rapport) -> None:
         "conditions de l'article 1 et la recherche d'une utilité sociale au sens de l'article 2.",
         "information",
     )
-    conclusion = _et(conditions_article_1(e, r), conditions_societe_commerciale(e, r))
+    conclusion = et(conditions_article_1(e, r), conditions_societe_commerciale(e, r))
     _suites_statut(e, r)
     if conclusion == "oui":
         r.conclure("ess", "Société commerciale de l'ESS : toutes les conditions sont remplies")
