@@ -25,6 +25,7 @@ from essq.diagnostics.cadre import (
     enregistrer,
     libelles,
 )
+from essq.diagnostics.classement import classer, conclure_classement, initiatives_liees
 from essq.diagnostics.lieux import MOTIF_DEPARTEMENT, replier, situer
 from essq.diagnostics.seuils import DOSSIER
 from essq.erreurs import ErreurUtilisateur
@@ -144,12 +145,8 @@ def _cout(ref: Any, ident: str) -> str | None:
 
 
 def _exemples(ref: Any, levier: Any) -> list[Any]:
-    ids = list(getattr(levier, "initiatives", []))
-    ids += [
-        lien.source for lien in ref.retroliens(levier.id) if lien.collection_source == "initiatives"
-    ]
     vus: dict[str, Any] = {}
-    for i in ids:
+    for i in initiatives_liees(ref, levier):
         if i not in vus and ref.get(i) is not None:
             vus[i] = ref.get(i)
     return list(vus.values())
@@ -313,10 +310,7 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
             ],
         }
         notes.append((score, resultat))
-    notes.sort(key=lambda t: (-t[0], t[1]["id"]))
-    for rang, (_, res) in enumerate(notes[: e.limite], start=1):
-        res["rang"] = rang
-        r.resultats.append(res)
+    classer(r, notes, e.limite)
     source = "Graine 004, partie II (L269-660) ; graine 003, champs d'action #1 à #7"
     if type_c:
         r.raison(
@@ -346,18 +340,14 @@ def moteur(e: EntreeLeviers, r: Rapport) -> None:
         "et des exemples comparables ; les moyens requis sont un repère ESS Quartiers (donnees/leviers.yaml).",
         "information",
     )
-    if r.resultats:
-        r.conclure(
-            "classement",
-            f"{len(r.resultats)} levier(s) proposés, en tête : {r.resultats[0]['titre']}",
-        )
-        for res in r.resultats[:3]:
-            r.suite(res["id"], "Levier le mieux classé : outils juridiques, conditions et exemples")
-    else:
-        r.conclure(
-            "aucun_levier",
-            "Aucun levier ne correspond : élargir les stades ou le type de collectivité",
-        )
+    conclure_classement(
+        r,
+        "classement",
+        "levier(s) proposés",
+        "Levier le mieux classé : outils juridiques, conditions et exemples",
+        "aucun_levier",
+        "Aucun levier ne correspond : élargir les stades ou le type de collectivité",
+    )
     r.suite("disp-cress", "La CRESS accompagne les collectivités dans leur politique ESS")
 
 

@@ -25,6 +25,7 @@ from essq.diagnostics.cadre import (
     enregistrer,
     libelles,
 )
+from essq.diagnostics.classement import classer, conclure_classement, initiatives_liees
 from essq.diagnostics.lieux import (
     MOTIF_COMMUNE,
     MOTIF_DEPARTEMENT,
@@ -139,14 +140,8 @@ def _lib(valeur: str) -> str:
 
 def _implantation(ref: Any, dispositif: Any) -> tuple[set[str], set[str]]:
     """Départements and régions (folded) where the scheme's linked initiatives are."""
-    ids = list(getattr(dispositif, "initiatives", []))
-    ids += [
-        lien.source
-        for lien in ref.retroliens(dispositif.id)
-        if lien.collection_source == "initiatives"
-    ]
     deps, regs = set(), set()
-    for i in ids:
+    for i in initiatives_liees(ref, dispositif):
         lieu = getattr(ref.get(i), "lieu", None)
         if lieu is None:
             continue
@@ -308,10 +303,7 @@ def moteur(e: EntreeOrientation, r: Rapport) -> None:
                 },
             )
         )
-    notes.sort(key=lambda t: (-t[0], t[1]["id"]))
-    for rang, (_, res) in enumerate(notes[: e.limite], start=1):
-        res["rang"] = rang
-        r.resultats.append(res)
+    classer(r, notes, e.limite)
     r.raison(
         "filtrage",
         SOURCE,
@@ -336,18 +328,14 @@ def moteur(e: EntreeOrientation, r: Rapport) -> None:
             f" ({lieu.origine}).",
             "information",
         )
-    if r.resultats:
-        r.conclure(
-            "orientation",
-            f"{len(r.resultats)} dispositif(s) adaptés, en tête : {r.resultats[0]['titre']}",
-        )
-        for res in r.resultats[:3]:
-            r.suite(res["id"], "Dispositif le mieux classé")
-    else:
-        r.conclure(
-            "aucun_dispositif",
-            "Aucun dispositif du référentiel ne correspond : la CRESS peut orienter",
-        )
+    conclure_classement(
+        r,
+        "orientation",
+        "dispositif(s) adaptés",
+        "Dispositif le mieux classé",
+        "aucun_dispositif",
+        "Aucun dispositif du référentiel ne correspond : la CRESS peut orienter",
+    )
     r.suite("disp-cress", "La CRESS de votre région oriente les porteurs de projet de l'ESS")
 
 
