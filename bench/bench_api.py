@@ -45,29 +45,6 @@ def _option(args: list[str], nom: str, defaut: str) -> str:
     return defaut
 
 
-def _construire_demo(racine: Path) -> Path:
-    from essq.generateur.demo import generer_demo
-    from essq.observatoire import construire
-    from essq.territoires import cog, qpv, zonages
-
-    donnees, home = racine / "demo", racine / "home"
-    generer_demo(donnees)
-    cog.importer_cog(donnees / "cog", home=home)
-    qpv.importer_qpv([donnees / "qpv" / "qpv2024_demo_wgs84.geojson"], "2024", home=home)
-    qpv.importer_qpv([donnees / "qpv" / "qpv2015_demo_wgs84.geojson"], "2015", home=home)
-    for f in sorted((donnees / "zonages").glob("*.csv")):
-        zonages.importer_zonage(f, home=home)
-    for stock in sorted(p for p in (donnees / "sirene").iterdir() if p.is_dir()):
-        construire(
-            stock / "StockEtablissement_utf8.parquet",
-            stock / "StockUniteLegale_utf8.parquet",
-            date_stock=stock.name,
-            home=home,
-            afficher=False,
-        )
-    return home
-
-
 def _requetes(home: Path, n: int = 2000) -> dict[str, list[str]]:
     """Random but reproducible request URLs for each scenario, from the warehouse itself."""
     from essq.observatoire import Entrepot
@@ -179,7 +156,10 @@ def main(args: list[str]) -> dict[str, Any]:
             home = Path(home_opt)
         else:
             print("Construction du territoire de démonstration…", flush=True)
-            home = _construire_demo(Path(tmp))
+            from essq.demo import construire_demo
+
+            home = Path(tmp) / "home"
+            construire_demo(home)
         urls = _requetes(home)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
