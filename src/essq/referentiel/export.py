@@ -225,6 +225,49 @@ def _ressource(nom: str, titre: str, description: str, schema: dict[str, Any]) -
     }
 
 
+def _champ(
+    nom: str,
+    type_: str = "string",
+    *,
+    requis: bool = False,
+    description: str | None = None,
+    **contraintes: Any,
+) -> dict[str, Any]:
+    """A Table Schema field; ``contraintes`` (unique, enum, minimum…) follow « required »."""
+    champ: dict[str, Any] = {"name": nom, "type": type_}
+    if description:
+        champ["description"] = description
+    tout = ({"required": True} if requis else {}) | contraintes
+    if tout:
+        champ["constraints"] = tout
+    return champ
+
+
+def _table(
+    dossier: Path,
+    nom: str,
+    titre: str,
+    description: str,
+    champs: list[dict[str, Any]],
+    lignes: Iterator[list[str]],
+    *,
+    cle: str | list[str] | None = None,
+    references: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Write ``<nom>.csv`` (one column per field) and return its Data Package resource;
+    ``references`` are the columns holding ids of the « entrees » index."""
+    _ecrire_csv(dossier / f"{nom}.csv", [c["name"] for c in champs], lignes)
+    schema: dict[str, Any] = {"fields": champs}
+    if cle is not None:
+        schema["primaryKey"] = cle
+    if references:
+        schema["foreignKeys"] = [
+            {"fields": c, "reference": {"resource": "entrees", "fields": "id"}} for c in references
+        ]
+    schema["missingValues"] = [""]
+    return _ressource(nom, titre, description, schema)
+
+
 def _version() -> str:
     from essq import __version__
 
@@ -239,29 +282,19 @@ def ecrire_datapackage(ref: Referentiel, dossier: Path) -> dict[str, Any]:
         for entree in ref:
             yield [entree.id, ref.collection_de(entree.id), entree.titre]
 
-    _ecrire_csv(dossier / "entrees.csv", ["id", "collection", "titre"], lignes_entrees())
     ressources.append(
-        _ressource(
+        _table(
+            dossier,
             "entrees",
             "Index des entrées",
             "Chaque identifiant du référentiel avec sa collection et son titre.",
-            {
-                "fields": [
-                    {
-                        "name": "id",
-                        "type": "string",
-                        "constraints": {"required": True, "unique": True},
-                    },
-                    {
-                        "name": "collection",
-                        "type": "string",
-                        "constraints": {"required": True, "enum": list(COLLECTIONS)},
-                    },
-                    {"name": "titre", "type": "string", "constraints": {"required": True}},
-                ],
-                "primaryKey": "id",
-                "missingValues": [""],
-            },
+            [
+                _champ("id", requis=True, unique=True),
+                _champ("collection", requis=True, enum=list(COLLECTIONS)),
+                _champ("titre", requis=True),
+            ],
+            lignes_entrees(),
+            cle="id",
         )
     )
 
@@ -298,32 +331,21 @@ def ecrire_datapackage(ref: Referentiel, dossier: Path) -> dict[str, Any]:
             for lien in ref.liens(entree.id):
                 yield [lien.source, lien.champ, lien.cible, lien.collection_cible]
 
-    _ecrire_csv(
-        dossier / "liens.csv", ["source", "champ", "cible", "collection_cible"], lignes_liens()
-    )
     ressources.append(
-        _ressource(
+        _table(
+            dossier,
             "liens",
             "Liens entre entrées",
             "Chaque lien d'une entrée vers une autre : champ typé (besoins, leviers, parent…) "
             "ou « voir_aussi ».",
-            {
-                "fields": [
-                    {"name": "source", "type": "string", "constraints": {"required": True}},
-                    {"name": "champ", "type": "string", "constraints": {"required": True}},
-                    {"name": "cible", "type": "string", "constraints": {"required": True}},
-                    {
-                        "name": "collection_cible",
-                        "type": "string",
-                        "constraints": {"required": True, "enum": list(COLLECTIONS)},
-                    },
-                ],
-                "foreignKeys": [
-                    {"fields": "source", "reference": {"resource": "entrees", "fields": "id"}},
-                    {"fields": "cible", "reference": {"resource": "entrees", "fields": "id"}},
-                ],
-                "missingValues": [""],
-            },
+            [
+                _champ("source", requis=True),
+                _champ("champ", requis=True),
+                _champ("cible", requis=True),
+                _champ("collection_cible", requis=True, enum=list(COLLECTIONS)),
+            ],
+            lignes_liens(),
+            references=("source", "cible"),
         )
     )
 
@@ -340,45 +362,28 @@ def ecrire_datapackage(ref: Referentiel, dossier: Path) -> dict[str, Any]:
                     source.url or "",
                 ]
 
-    _ecrire_csv(
-        dossier / "sources.csv",
-        ["entree", "rang", "document", "graine", "section", "lignes", "url"],
-        lignes_sources(),
-    )
     ressources.append(
-        _ressource(
+        _table(
+            dossier,
             "sources",
             "Sources citées",
             "Chaque source d'une entrée : document (graine ou texte officiel), section, lignes.",
-            {
-                "fields": [
-                    {"name": "entree", "type": "string", "constraints": {"required": True}},
-                    {
-                        "name": "rang",
-                        "type": "integer",
-                        "constraints": {"required": True, "minimum": 1},
-                    },
-                    {"name": "document", "type": "string", "constraints": {"required": True}},
-                    {
-                        "name": "graine",
-                        "type": "string",
-                        "description": "Code de la graine (000 à 004) quand le document en est une",
-                        "constraints": {"enum": list(SEEDS)},
-                    },
-                    {"name": "section", "type": "string"},
-                    {
-                        "name": "lignes",
-                        "type": "string",
-                        "description": "Lignes du fichier de la graine, ex. L341-351",
-                    },
-                    {"name": "url", "type": "string"},
-                ],
-                "primaryKey": ["entree", "rang"],
-                "foreignKeys": [
-                    {"fields": "entree", "reference": {"resource": "entrees", "fields": "id"}}
-                ],
-                "missingValues": [""],
-            },
+            [
+                _champ("entree", requis=True),
+                _champ("rang", "integer", requis=True, minimum=1),
+                _champ("document", requis=True),
+                _champ(
+                    "graine",
+                    description="Code de la graine (000 à 004) quand le document en est une",
+                    enum=list(SEEDS),
+                ),
+                _champ("section"),
+                _champ("lignes", description="Lignes du fichier de la graine, ex. L341-351"),
+                _champ("url"),
+            ],
+            lignes_sources(),
+            cle=["entree", "rang"],
+            references=("entree",),
         )
     )
 
@@ -393,40 +398,28 @@ def ecrire_datapackage(ref: Referentiel, dossier: Path) -> dict[str, Any]:
                     _cellule(divergence.sources, "array"),
                 ]
 
-    _ecrire_csv(
-        dossier / "divergences.csv",
-        ["entree", "rang", "constat", "retenu", "sources"],
-        lignes_divergences(),
-    )
     ressources.append(
-        _ressource(
+        _table(
+            dossier,
             "divergences",
             "Divergences relevées",
             "Là où une graine contredit une autre graine ou la loi : le constat, ce que le "
             "référentiel retient (la loi) et les sources.",
-            {
-                "fields": [
-                    {"name": "entree", "type": "string", "constraints": {"required": True}},
-                    {
-                        "name": "rang",
-                        "type": "integer",
-                        "constraints": {"required": True, "minimum": 1},
-                    },
-                    {"name": "constat", "type": "string", "constraints": {"required": True}},
-                    {"name": "retenu", "type": "string", "constraints": {"required": True}},
-                    {
-                        "name": "sources",
-                        "type": "array",
-                        "description": "Sources de la divergence, tableau JSON",
-                        "constraints": {"required": True},
-                    },
-                ],
-                "primaryKey": ["entree", "rang"],
-                "foreignKeys": [
-                    {"fields": "entree", "reference": {"resource": "entrees", "fields": "id"}}
-                ],
-                "missingValues": [""],
-            },
+            [
+                _champ("entree", requis=True),
+                _champ("rang", "integer", requis=True, minimum=1),
+                _champ("constat", requis=True),
+                _champ("retenu", requis=True),
+                _champ(
+                    "sources",
+                    "array",
+                    requis=True,
+                    description="Sources de la divergence, tableau JSON",
+                ),
+            ],
+            lignes_divergences(),
+            cle=["entree", "rang"],
+            references=("entree",),
         )
     )
 

@@ -276,6 +276,28 @@ def _motif_explique(champ: str, motif: str) -> tuple[str, str]:
     )
 
 
+# pydantic error types (by prefix) whose message is « <attendu>, reçu <valeur> »: what was
+# expected and how to write it in YAML
+_TYPES_ATTENDUS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("bool_",), "booléen attendu", "Écrire true ou false (sans guillemets)."),
+    (
+        ("date_", "datetime_"),
+        "date attendue",
+        "Écrire la date au format AAAA-MM-JJ sans guillemets (ex. 2014-07-31).",
+    ),
+    (
+        ("list_type", "tuple_type", "set_type"),
+        "liste attendue",
+        "Écrire une liste YAML : une valeur par ligne, précédée de « - », ou [a, b].",
+    ),
+    (
+        ("model_type", "dict_type", "model_attributes_type"),
+        "objet attendu (des champs « nom: valeur » indentés)",
+        "Écrire les sous-champs indentés sous ce champ.",
+    ),
+)
+
+
 def traduire_erreur(modele: type[BaseModel], erreur: Any, collection: str) -> tuple[str, str, str]:
     """(champ, problème, correctif) in French for one pydantic error."""
     loc = tuple(erreur.get("loc", ()))
@@ -353,24 +375,9 @@ def traduire_erreur(modele: type[BaseModel], erreur: Any, collection: str) -> tu
         else:
             correctif = f"Écrire {attendu} (ex. {'2021' if entier else '12000.5'})."
         return champ, f"{attendu} est attendu, reçu {_entre_guillemets(recu)}", correctif
-    if typ.startswith("bool_"):
-        return (
-            champ,
-            f"booléen attendu, reçu {_entre_guillemets(recu)}",
-            "Écrire true ou false (sans guillemets).",
-        )
-    if typ.startswith(("date_", "datetime_")):
-        return (
-            champ,
-            f"date attendue, reçu {_entre_guillemets(recu)}",
-            "Écrire la date au format AAAA-MM-JJ sans guillemets (ex. 2014-07-31).",
-        )
-    if typ in {"list_type", "tuple_type", "set_type"}:
-        return (
-            champ,
-            f"liste attendue, reçu {_entre_guillemets(recu)}",
-            "Écrire une liste YAML : une valeur par ligne, précédée de « - », ou [a, b].",
-        )
+    for prefixes, attendu, correctif in _TYPES_ATTENDUS:
+        if typ.startswith(prefixes):
+            return champ, f"{attendu}, reçu {_entre_guillemets(recu)}", correctif
     if typ == "too_short":
         minimum = ctx.get("min_length", 1)
         if nom == "sources":
@@ -392,12 +399,6 @@ def traduire_erreur(modele: type[BaseModel], erreur: Any, collection: str) -> tu
             champ,
             f"valeur {_entre_guillemets(recu)} hors bornes ({sens} {borne})",
             "Corriger la valeur (une année s'écrit sur 4 chiffres).",
-        )
-    if typ in {"model_type", "dict_type", "model_attributes_type"}:
-        return (
-            champ,
-            f"objet attendu (des champs « nom: valeur » indentés), reçu {_entre_guillemets(recu)}",
-            "Écrire les sous-champs indentés sous ce champ.",
         )
     if typ == "value_error":
         message = str(erreur.get("msg", "")).removeprefix("Value error, ")
