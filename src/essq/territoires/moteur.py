@@ -210,8 +210,8 @@ class Territoires:
                     correctif="Indiquer l'EPSG des coordonnées, ou les codes commune pour "
                     "prendre la projection légale de chaque territoire.",
                 )
-            epsg_ligne = projections.epsg_legaux(np.asarray(codes_commune, dtype=object))
-            epsg_ligne[epsg_ligne == 0] = 2154
+            attendu = projections.epsg_legaux(codes_commune)
+            epsg_ligne = np.where(attendu == 0, 2154, attendu).astype(np.int32)
         elif np.ndim(epsg) == 0:
             epsg_ligne = np.full(n, int(epsg), dtype=np.int32)  # type: ignore[arg-type]
         else:
@@ -272,7 +272,8 @@ class Territoires:
                 )
             zone[autres] = trouvees
         if codes_commune is not None:
-            attendu = projections.epsg_legaux(np.asarray(codes_commune, dtype=object))
+            if epsg is not None:
+                attendu = projections.epsg_legaux(codes_commune)
             a_verifier = np.flatnonzero((statut == _OK) & (attendu > 0) & (attendu != zone))
             if len(a_verifier):
                 dans = projections.dans_bornes(lon[a_verifier], lat[a_verifier], _MARGE_TERRITOIRE)

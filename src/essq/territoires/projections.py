@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 
 WGS84 = 4326
@@ -70,14 +72,35 @@ def epsg_legal(code_commune_ou_departement: str) -> int:
     return _DEP_VERS_EPSG.get(departement_de_commune(code), 2154)
 
 
-def epsg_legaux(codes: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`epsg_legal` (missing codes → 0)."""
-    codes = np.asarray(codes, dtype=object)
-    sortie = np.zeros(len(codes), dtype=np.int32)
-    for i, c in enumerate(codes):
-        if c is not None and c == c and str(c).strip():
-            sortie[i] = epsg_legal(str(c))
-    return sortie
+def epsg_legaux(codes: Any) -> np.ndarray:
+    """Vectorised :func:`epsg_legal` (missing or blank codes → 0).
+
+    ``codes``: a sequence, numpy array or Arrow array of codes. Each distinct code is
+    resolved once (a stock has a few tens of thousands of communes for millions of rows).
+    """
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    if not isinstance(codes, pa.Array):
+        objets = np.asarray(codes, dtype=object)
+        try:
+            codes = pa.array(objets, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # non-text codes: row by row
+            sortie = np.zeros(len(objets), dtype=np.int32)
+            for i, c in enumerate(objets):
+                if c is not None and c == c and str(c).strip():
+                    sortie[i] = epsg_legal(str(c))
+            return sortie
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int32)
+    if not pa.types.is_dictionary(codes.type):
+        codes = pc.dictionary_encode(codes)
+    uniques = codes.dictionary.to_pylist()
+    par_code = np.array(
+        [0 if c is None or not str(c).strip() else epsg_legal(str(c)) for c in uniques] + [0],
+        dtype=np.int32,
+    )
+    indices = pc.fill_null(codes.indices.cast(pa.int32()), len(uniques))
+    return par_code[indices.to_numpy()]
 
 
 @lru_cache(maxsize=64)
