@@ -439,24 +439,7 @@ def creer_routeur(service: Service) -> APIRouter:
                 champ="ident",
                 correctif="chercher l'identifiant avec GET /api/v1/referentiel/{collection}?q=….",
             )
-        liens = [
-            {
-                "champ": li.champ,
-                "collection": li.collection_cible,
-                "id": li.cible,
-                "titre": _titre(ref, li.cible),
-            }
-            for li in ref.liens(ident)
-        ]
-        retro = [
-            {
-                "champ": li.champ,
-                "collection": li.collection_source,
-                "id": li.source,
-                "titre": _titre(ref, li.source),
-            }
-            for li in ref.retroliens(ident)
-        ]
+        liens, retro = liens_de(ref, ident)
         return _json(
             {
                 "collection": collection,
@@ -510,6 +493,19 @@ def creer_routeur(service: Service) -> APIRouter:
 def _titre(ref: Any, ident: str) -> str | None:
     e = ref.get(ident)
     return e.titre if e is not None else None
+
+
+def liens_de(ref: Any, ident: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The links of a référentiel entry, then the links pointing to it: field, collection,
+    id and title (None when the other entry is unknown) of the other end."""
+
+    def lien(champ: str, collection: str, autre: str) -> dict[str, Any]:
+        return {"champ": champ, "collection": collection, "id": autre, "titre": _titre(ref, autre)}
+
+    return (
+        [lien(li.champ, li.collection_cible, li.cible) for li in ref.liens(ident)],
+        [lien(li.champ, li.collection_source, li.source) for li in ref.retroliens(ident)],
+    )
 
 
 def _verifier_millesime(e: Any, millesime: str) -> None:

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from essq.api import diagnostics_acces
 from essq.api.annuaire import LIBELLES_TAILLES, PERIMETRES, TAILLES, TRIS, Annuaire, Criteres
 from essq.api.carte import donnees_carte
-from essq.api.routes import portrait_disponible
+from essq.api.routes import liens_de, portrait_disponible
 from essq.api.service import Introuvable, Service, traduire_inconnu
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.observatoire.schema import LICENCE
@@ -203,26 +203,21 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
                     ),
                 ],
             )
-        if ens.get("par_taille"):
-            graph["tailles"] = graphiques.barres(
-                "Établissements ESS par taille",
-                [
-                    (LIBELLES_TAILLES_IND.get(k, k), ens["par_taille"][k]["etablissements_ess"])
-                    for k in LIBELLES_TAILLES_IND
-                    if k in ens["par_taille"]
-                ],
-                couleur="#18753c",
-            )
-        if ens.get("par_creation"):
-            graph["creation"] = graphiques.barres(
-                "Établissements ESS par période de création",
-                [
-                    (LIBELLES_CREATION.get(k, k), ens["par_creation"][k]["etablissements_ess"])
-                    for k in LIBELLES_CREATION
-                    if k in ens["par_creation"]
-                ],
-                couleur="#6e445a",
-            )
+        for cle, graphe, titre, libelles, couleur in (
+            ("par_taille", "tailles", "par taille", LIBELLES_TAILLES_IND, "#18753c"),
+            ("par_creation", "creation", "par période de création", LIBELLES_CREATION, "#6e445a"),
+        ):
+            if ens.get(cle):
+                # categories in their natural order (sizes, periods), not by count
+                graph[graphe] = graphiques.barres(
+                    f"Établissements ESS {titre}",
+                    [
+                        (libelles[k], ens[cle][k]["etablissements_ess"])
+                        for k in libelles
+                        if k in ens[cle]
+                    ],
+                    couleur=couleur,
+                )
         dates = e.dates_stock()
         evolution = None
         if len(dates) > 1:
@@ -373,14 +368,10 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
         if entree is None or ref.collection_de(ident) != collection:
             raise Introuvable(f"Entrée inconnue : {collection}/{ident}.", champ="ident")
         donnees = entree.model_dump(mode="json")
-        liens = [
-            (li.champ, li.collection_cible, li.cible, _titre(ref, li.cible))
-            for li in ref.liens(ident)
-        ]
-        retro = [
-            (li.champ, li.collection_source, li.source, _titre(ref, li.source))
-            for li in ref.retroliens(ident)
-        ]
+        liens, retro = (
+            [(li["champ"], li["collection"], li["id"], li["titre"] or li["id"]) for li in sens]
+            for sens in liens_de(ref, ident)
+        )
         return rendre(
             request,
             "referentiel_entree.html",
@@ -506,11 +497,6 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
         )
 
     return r
-
-
-def _titre(ref: Any, ident: str) -> str:
-    e = ref.get(ident)
-    return e.titre if e is not None else ident
 
 
 def _flottant(valeur: str | None, champ: str) -> float | None:
