@@ -17,7 +17,8 @@ from markupsafe import Markup
 import essq
 
 FORMATS = ("pdf", "html")
-GRAISSES = {"Light": 300, "Regular": 400, "Medium": 500, "Bold": 700}
+# Only the weights the stylesheet uses: each declared face is loaded (WOFF decoded) per process.
+GRAISSES = {"Regular": 400, "Bold": 700}
 
 
 def dossier_polices() -> Path | None:
