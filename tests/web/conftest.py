@@ -22,8 +22,6 @@ ARGUMENTS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-RACINE = Path(__file__).resolve().parents[2]
-AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="session")
