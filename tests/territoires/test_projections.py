@@ -55,3 +55,26 @@ def test_diagnostics() -> None:
     assert "degrés" in diagnostic_coordonnees(np.array([2.35]), np.array([48.85]), 2154)
     assert diagnostic_coordonnees(np.array([2.35]), np.array([48.85]), 4326) is None
     assert diagnostic_coordonnees(np.array([np.nan]), np.array([np.nan]), 4326) is None
+
+
+_CODES = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.sampled_from(["", "  ", "93066", "2A004", "97105", " 97411", "97611", "98735", "975"]),
+    st.text(alphabet="0123456789AB ", max_size=6),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CODES, max_size=40))
+def test_epsg_legaux_comme_epsg_legal_ligne_a_ligne(codes: list[object]) -> None:
+    """Batch projections (numpy or Arrow input) equal the row-by-row rule; blank → 0."""
+    import pyarrow as pa
+
+    from essq.territoires.projections import epsg_legaux
+
+    attendu = [epsg_legal(str(c)) if isinstance(c, str) and c.strip() else 0 for c in codes]
+    assert epsg_legaux(np.array(codes, dtype=object)).tolist() == attendu
+    texte = [c if isinstance(c, str) else None for c in codes]
+    assert epsg_legaux(pa.array(texte, pa.string())).tolist() == attendu
+    assert epsg_legaux(pa.chunked_array([pa.array(texte, pa.string())])).tolist() == attendu
