@@ -255,3 +255,14 @@ def test_html_autonome_sans_script(portraits) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="fr">' in html
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_portrait_a_une_date_de_stock_anterieure(home_demo: Path) -> None:
+    from essq.rapports import portrait
+
+    html = portrait("qpv:QN00001M", format="html", home=home_demo, date_stock="2026-09-30")
+    texte = html.decode()
+    assert "stock SIRENE au 2026-09-30" in texte
+    # no stock before the first one: no evolution figure, and the reason is given
+    assert 'data-figure="evolution"' not in texte
+    assert "Aucune date de stock antérieure" in texte
