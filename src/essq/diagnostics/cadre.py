@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -132,6 +133,13 @@ LIBELLES_VALEURS: dict[str, str] = {}
 def libelles(valeurs: Mapping[str, str]) -> None:
     """Register French labels for enum values (a module calls it once at import)."""
     LIBELLES_VALEURS.update(valeurs)
+
+
+def enumeration(nom: str, fiches: Mapping[str, Mapping[str, Any]]) -> type[StrEnum]:
+    """An answer vocabulary kept as data: one value per key of ``fiches``, whose
+    « libelle » (capitalised) is registered as the value's French label."""
+    libelles({cle: str(fiche["libelle"]).capitalize() for cle, fiche in fiches.items()})
+    return StrEnum(nom, {cle: cle for cle in fiches})  # type: ignore[misc,return-value]
 
 
 def _ajouter_libelles(noeud: Any) -> None:

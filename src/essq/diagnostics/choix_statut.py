@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
-import yaml
 from pydantic import Field
 
 from essq.diagnostics.cadre import LIBELLES_VALEURS, Diagnostic, ModeleEntree, Rapport, enregistrer
 from essq.diagnostics.regles import condition
-from essq.diagnostics.seuils import DOSSIER, pourcentage, seuil
+from essq.diagnostics.seuils import donnees_yaml, pourcentage, seuil
 
 
 class Porteurs(StrEnum):
@@ -142,11 +140,8 @@ class EntreeChoixStatut(ModeleEntree):
 QUESTIONS = {nom: champ.description or nom for nom, champ in EntreeChoixStatut.model_fields.items()}
 
 
-@lru_cache(maxsize=1)
 def regles() -> dict[str, Any]:
-    donnees: dict[str, Any] = yaml.safe_load(
-        (DOSSIER / "choix_statut.yaml").read_text(encoding="utf-8")
-    )
+    donnees: dict[str, Any] = donnees_yaml("choix_statut.yaml")
     return donnees
 
 

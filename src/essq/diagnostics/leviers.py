@@ -11,10 +11,8 @@ initiatives: QPV, same département or région).
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
-import yaml
 from pydantic import Field, field_validator
 
 from essq.diagnostics.cadre import (
@@ -23,11 +21,11 @@ from essq.diagnostics.cadre import (
     ModeleEntree,
     Rapport,
     enregistrer,
-    libelles,
+    enumeration,
 )
 from essq.diagnostics.classement import classer, conclure_classement, initiatives_liees
 from essq.diagnostics.lieux import MOTIF_DEPARTEMENT, replier, situer
-from essq.diagnostics.seuils import DOSSIER
+from essq.diagnostics.seuils import donnees_yaml
 from essq.erreurs import ErreurUtilisateur
 from essq.referentiel.schemas import Stade
 
@@ -46,17 +44,12 @@ class Moyens(StrEnum):
     importants = "importants"
 
 
-@lru_cache(maxsize=1)
 def donnees() -> dict[str, Any]:
-    lu: dict[str, Any] = yaml.safe_load((DOSSIER / "leviers.yaml").read_text(encoding="utf-8"))
+    lu: dict[str, Any] = donnees_yaml("leviers.yaml")
     return lu
 
 
-libelles({nom: str(c["libelle"]).capitalize() for nom, c in donnees()["competences"].items()})
-
-Competence = StrEnum(  # type: ignore[misc]
-    "Competence", {nom: nom for nom in donnees()["competences"]}
-)
+Competence = enumeration("Competence", donnees()["competences"])
 
 
 class EntreeLeviers(ModeleEntree):

@@ -9,12 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from essq.diagnostics.seuils import DOSSIER
+from essq.diagnostics.seuils import donnees_yaml
 from essq.erreurs import ErreurUtilisateur
 
 MOTIF_COMMUNE = r"^(\d{5}|2[AB]\d{3})$"
@@ -28,11 +25,8 @@ def replier(texte: str) -> str:
     return re.sub(r"\s+", " ", sans.lower().replace("’", "'")).strip()
 
 
-@lru_cache(maxsize=1)
 def regions() -> dict[str, dict[str, object]]:
-    donnees: dict[str, dict[str, object]] = yaml.safe_load(
-        (DOSSIER / "regions.yaml").read_text(encoding="utf-8")
-    )
+    donnees: dict[str, dict[str, object]] = donnees_yaml("regions.yaml")
     return donnees
 
 

@@ -10,11 +10,8 @@ served: schemes that require a registered structure are set aside and counted, n
 
 from __future__ import annotations
 
-from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
-import yaml
 from pydantic import Field
 
 from essq.diagnostics.cadre import (
@@ -23,7 +20,7 @@ from essq.diagnostics.cadre import (
     ModeleEntree,
     Rapport,
     enregistrer,
-    libelles,
+    enumeration,
 )
 from essq.diagnostics.classement import classer, conclure_classement, initiatives_liees
 from essq.diagnostics.lieux import (
@@ -34,7 +31,7 @@ from essq.diagnostics.lieux import (
     replier,
     situer,
 )
-from essq.diagnostics.seuils import DOSSIER
+from essq.diagnostics.seuils import donnees_yaml
 from essq.diagnostics.vocabulaire import LIBELLE_FORME, FormeJuridique
 from essq.referentiel.schemas import Dispositif, Stade, TypeBesoin
 
@@ -52,17 +49,12 @@ FORMES_ACCEPTEES = {
 }
 
 
-@lru_cache(maxsize=1)
 def publics() -> dict[str, dict[str, Any]]:
-    lu: dict[str, dict[str, Any]] = yaml.safe_load(
-        (DOSSIER / "publics.yaml").read_text(encoding="utf-8")
-    )
+    lu: dict[str, dict[str, Any]] = donnees_yaml("publics.yaml")
     return lu
 
 
-libelles({nom: str(p["libelle"]).capitalize() for nom, p in publics().items()})
-
-Public = StrEnum("Public", {nom: nom for nom in publics()})  # type: ignore[misc]
+Public = enumeration("Public", publics())
 
 
 class EntreeOrientation(ModeleEntree):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,9 +69,15 @@ class Smic(BaseModel):
         return round(self.mensuel_brut * 12, 2)
 
 
+@cache
+def donnees_yaml(nom: str) -> Any:
+    """The parsed ``donnees/<nom>`` file shipped with the diagnostics, read once per process."""
+    return yaml.safe_load((DOSSIER / nom).read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def seuils() -> dict[str, Seuil]:
-    lus = yaml.safe_load((DOSSIER / "seuils.yaml").read_text(encoding="utf-8"))
+    lus = donnees_yaml("seuils.yaml")
     resultat: dict[str, Seuil] = {}
     for brut in lus:
         s = Seuil.model_validate(brut)
@@ -87,7 +93,7 @@ def seuil(code: str) -> Seuil:
 
 @lru_cache(maxsize=1)
 def baremes_smic() -> tuple[Smic, ...]:
-    lus = yaml.safe_load((DOSSIER / "smic.yaml").read_text(encoding="utf-8"))
+    lus = donnees_yaml("smic.yaml")
     return tuple(sorted((Smic.model_validate(b) for b in lus), key=lambda s: s.date_effet))
 
 
