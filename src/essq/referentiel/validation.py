@@ -87,6 +87,17 @@ class Probleme:
     correctif: str
     gravite: Literal["erreur", "avertissement"] = "erreur"
 
+    @classmethod
+    def du_fichier(
+        cls,
+        fichier: str,
+        probleme: str,
+        correctif: str,
+        gravite: Literal["erreur", "avertissement"] = "erreur",
+    ) -> Probleme:
+        """A problem of a whole file or folder (no line, entry or field)."""
+        return cls(fichier, None, None, None, probleme, correctif, gravite)
+
     def lieu(self) -> str:
         lieu = self.fichier + (f":{self.ligne}" if self.ligne is not None else "")
         if self.id:
@@ -468,11 +479,8 @@ def lire(dossier: Path | str | None = None) -> Lecture:
         if chemin.is_file():
             if chemin.suffix in {".yaml", ".yml"}:
                 problemes.append(
-                    Probleme(
+                    Probleme.du_fichier(
                         _affichage(chemin),
-                        None,
-                        None,
-                        None,
                         "fichier placé hors d'une collection : il ne serait pas lu",
                         "Le déplacer dans le sous-dossier de sa collection "
                         f"({', '.join(COLLECTIONS)}).",
@@ -482,11 +490,8 @@ def lire(dossier: Path | str | None = None) -> Lecture:
         if chemin.name not in COLLECTIONS:
             proches = difflib.get_close_matches(chemin.name, list(COLLECTIONS), n=1)
             problemes.append(
-                Probleme(
+                Probleme.du_fichier(
                     _affichage(chemin),
-                    None,
-                    None,
-                    None,
                     f"dossier « {chemin.name} » : ce n'est pas une collection connue",
                     (f"Le renommer « {proches[0]} ». " if proches else "")
                     + f"Collections : {', '.join(COLLECTIONS)}.",
@@ -498,11 +503,8 @@ def lire(dossier: Path | str | None = None) -> Lecture:
                 continue
             if fichier.suffix == ".yml" or fichier.is_dir():
                 problemes.append(
-                    Probleme(
+                    Probleme.du_fichier(
                         _affichage(fichier),
-                        None,
-                        None,
-                        None,
                         "ce fichier ne serait pas lu (seuls les fichiers .yaml directement dans le dossier de la collection le sont)",
                         "Le renommer en .yaml et le placer directement dans le dossier de la collection.",
                     )
@@ -527,11 +529,8 @@ def _lire_fichier(fichier: Path, collection: str, problemes: list[Probleme]) -> 
         texte = fichier.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         problemes.append(
-            Probleme(
+            Probleme.du_fichier(
                 affiche,
-                None,
-                None,
-                None,
                 f"fichier illisible en UTF-8 ({exc.reason})",
                 "Enregistrer le fichier en UTF-8.",
             )
