@@ -24,11 +24,27 @@ per additive measure), ``repartitions`` (same keys + dimension, modalite), ``eta
 ``provenance``, ``meta``.
 """
 
-from essq.observatoire.construction import (
-    RapportConstruction,
-    construire,
-    construire_depuis_qualifie,
-)
-from essq.observatoire.entrepot import Entrepot
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["Entrepot", "RapportConstruction", "construire", "construire_depuis_qualifie"]
+
+if TYPE_CHECKING:
+    from essq.observatoire.construction import (
+        RapportConstruction,
+        construire,
+        construire_depuis_qualifie,
+    )
+    from essq.observatoire.entrepot import Entrepot
+
+
+def __getattr__(nom: str) -> Any:
+    # Lazy: DuckDB and pyarrow load on first use, not when ``essq`` starts.
+    if nom == "Entrepot":
+        from essq.observatoire.entrepot import Entrepot
+
+        return Entrepot
+    if nom in __all__:
+        from essq.observatoire import construction
+
+        return getattr(construction, nom)
+    raise AttributeError(nom)

@@ -9,20 +9,9 @@ from typing import Annotated
 
 import typer
 
-from essq.config import VARIABLE_HOME
 from essq.console import console
+from essq.options import OptionHome
 
-# Own --home option (same as essq.cli.OptionHome): essq.cli imports this module at import time.
-OptionHome = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar=VARIABLE_HOME,
-        help="Dossier des données importées et des entrepôts construits "
-        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
-        show_default=False,
-    ),
-]
 OptionDateStock = Annotated[
     str | None,
     typer.Option(

@@ -11,6 +11,18 @@ Usage::
     fichiers = portraits_qpv("epci:200000001", dossier, format="pdf", home=home)
 """
 
-from essq.rapports.portraits import FORMATS, portrait, portraits_qpv, qpv_du_territoire
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["FORMATS", "portrait", "portraits_qpv", "qpv_du_territoire"]
+
+if TYPE_CHECKING:
+    from essq.rapports.portraits import FORMATS, portrait, portraits_qpv, qpv_du_territoire
+
+
+def __getattr__(nom: str) -> Any:
+    # Lazy: WeasyPrint and Jinja load on first use, not when ``essq`` starts.
+    if nom in __all__:
+        from essq.rapports import portraits
+
+        return getattr(portraits, nom)
+    raise AttributeError(nom)

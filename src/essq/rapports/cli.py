@@ -7,21 +7,10 @@ from typing import Annotated
 
 import typer
 
-from essq.config import VARIABLE_HOME
 from essq.console import console, progression
 from essq.erreurs import ErreurUtilisateur
 from essq.fichiers import ecriture_atomique
-
-OptionHomePortrait = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar=VARIABLE_HOME,
-        help="Dossier des données importées et des entrepôts construits "
-        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
-        show_default=False,
-    ),
-]
+from essq.options import OptionHome
 
 
 def enregistrer(app: typer.Typer) -> None:
@@ -69,7 +58,7 @@ def enregistrer(app: typer.Typer) -> None:
                 "--millesime", help="Millésime de la géographie prioritaire : 2024 ou 2015."
             ),
         ] = "2024",
-        home: OptionHomePortrait = None,
+        home: OptionHome = None,
     ) -> None:
         """Produit le portrait ESS imprimable d'un territoire (PDF ou HTML) : identité, chiffres
         clés comparés, graphiques, carte, annuaire, dispositifs et leviers."""
