@@ -10,8 +10,6 @@ qualify and aggregate both SIRENE stock dates into the warehouse (essq.observato
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -78,10 +76,13 @@ def construire_demo(home: Path | str | None = None, *, graine: int = 2026) -> di
 def enregistrer(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
-        port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
+        port: Annotated[
+            int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)
+        ] = 8000,
         hote: Annotated[str, typer.Option("--hote", help="Adresse d'écoute.")] = "127.0.0.1",
         graine: Annotated[
-            int, typer.Option("--graine", help="Graine du générateur (mêmes données à graine égale).")
+            int,
+            typer.Option("--graine", help="Graine du générateur (mêmes données à graine égale)."),
         ] = 2026,
         sans_serveur: Annotated[
             bool,
@@ -97,10 +98,6 @@ def enregistrer(app: typer.Typer) -> None:
         if sans_serveur:
             typer.echo(json.dumps(resume, ensure_ascii=False, indent=2))
             return
-        console.print(f"[bold green]Application : http://{hote}:{port}/[/]")
-        sys.stdout.flush()
-        os.execv(
-            sys.executable,
-            [sys.executable, "-m", "essq.cli", "servir", "--port", str(port), "--hote", hote,
-             "--home", str(lieux.home)],
-        )
+        from essq.web import servir
+
+        servir(lieux.home, port=port, hote=hote)
