@@ -24,7 +24,9 @@ per additive measure), ``repartitions`` (same keys + dimension, modalite), ``eta
 ``provenance``, ``meta``.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from essq.paresseux import attributs_paresseux
 
 __all__ = ["Entrepot", "RapportConstruction", "construire", "construire_depuis_qualifie"]
 
@@ -36,15 +38,12 @@ if TYPE_CHECKING:
     )
     from essq.observatoire.entrepot import Entrepot
 
-
-def __getattr__(nom: str) -> Any:
-    # Lazy: DuckDB and pyarrow load on first use, not when ``essq`` starts.
-    if nom == "Entrepot":
-        from essq.observatoire.entrepot import Entrepot
-
-        return Entrepot
-    if nom in __all__:
-        from essq.observatoire import construction
-
-        return getattr(construction, nom)
-    raise AttributeError(nom)
+__getattr__ = attributs_paresseux(
+    __name__,
+    {
+        "Entrepot": "essq.observatoire.entrepot",
+        "RapportConstruction": "essq.observatoire.construction",
+        "construire": "essq.observatoire.construction",
+        "construire_depuis_qualifie": "essq.observatoire.construction",
+    },
+)

@@ -11,18 +11,21 @@ Usage::
     fichiers = portraits_qpv("epci:200000001", dossier, format="pdf", home=home)
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from essq.paresseux import attributs_paresseux
 
 __all__ = ["FORMATS", "portrait", "portraits_qpv", "qpv_du_territoire"]
 
 if TYPE_CHECKING:
     from essq.rapports.portraits import FORMATS, portrait, portraits_qpv, qpv_du_territoire
 
-
-def __getattr__(nom: str) -> Any:
-    # Lazy: WeasyPrint and Jinja load on first use, not when ``essq`` starts.
-    if nom in __all__:
-        from essq.rapports import portraits
-
-        return getattr(portraits, nom)
-    raise AttributeError(nom)
+__getattr__ = attributs_paresseux(
+    __name__,
+    {
+        "FORMATS": "essq.rapports.portraits",
+        "portrait": "essq.rapports.portraits",
+        "portraits_qpv": "essq.rapports.portraits",
+        "qpv_du_territoire": "essq.rapports.portraits",
+    },
+)
