@@ -15,7 +15,8 @@ install: $(VENV)/.installe
 $(VENV)/.installe: pyproject.toml uv.lock package.json package-lock.json scripts/installer-systeme.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	$(BIN)/uv sync --frozen --quiet
+	$(BIN)/uv sync --frozen --quiet --compile-bytecode
+	@$(BIN)/python -m compileall -q src >/dev/null
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	bash scripts/installer-systeme.sh
 	@touch $@
