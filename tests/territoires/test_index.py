@@ -125,3 +125,47 @@ def test_lambert93_inverse_egal_proj(x: float, y: float) -> None:
     lon, lat = lambert93_vers_wgs84(np.array([x]), np.array([y]))
     plon, plat = transformateur(2154, 4326).transform(x, y)
     assert abs(lon[0] - plon) < 1e-8 and abs(lat[0] - plat) < 1e-8
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(geoms=polygones(), graine=st.integers(0, 2**31 - 1))
+def test_contenant_en_parallele_egal_force_brute(
+    geoms: list[shapely.Geometry], graine: int
+) -> None:
+    """The threaded point-in-polygon path (split by polygon) answers like brute force."""
+    import essq.territoires.index as module_index
+
+    rng = np.random.default_rng(graine)
+    index = IndexZone.construire(
+        np.array(geoms, dtype=object), 2154, pas_fin=50.0, pas_distance=200.0, marge=2000
+    )
+    sommets = shapely.get_coordinates(np.array(geoms, dtype=object))
+    aleatoires = np.column_stack(
+        [rng.uniform(X0 - 500, X0 + 5000, 2000), rng.uniform(Y0 - 500, Y0 + 5000, 2000)]
+    )
+    pts = np.vstack([aleatoires, sommets])
+    x, y = pts[:, 0], pts[:, 1]
+    attendu, _, _ = _brute(geoms, x, y)
+    seuil = module_index._PAIRES_PAR_FIL
+    module_index._PAIRES_PAR_FIL = 1  # force the threaded path on small inputs
+    try:
+        assert np.array_equal(index.contenant(x, y), attendu)
+    finally:
+        module_index._PAIRES_PAR_FIL = seuil
+
+
+def test_requetes_concurrentes_sur_un_index_neuf() -> None:
+    """Several threads localising at once on a freshly loaded index give the serial answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0, 20_000, (60, 2))
+    geoms = shapely.buffer(shapely.points(centres + [X0, Y0]), rng.uniform(100, 900, 60))
+    x = rng.uniform(X0 - 1000, X0 + 21_000, 200_000)
+    y = rng.uniform(Y0 - 1000, Y0 + 21_000, 200_000)
+    serie = IndexZone.construire(geoms, 2154).contenant(x, y)
+    neuf = IndexZone.construire(geoms, 2154)
+    with ThreadPoolExecutor(4) as pool:
+        morceaux = list(pool.map(lambda i: neuf.contenant(x[i::4], y[i::4]), range(4)))
+    for i, m in enumerate(morceaux):
+        assert np.array_equal(m, serie[i::4])

@@ -22,6 +22,8 @@ any point of the cell to a QPV). Distances are then computed exactly with
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ import shapely
 
 VERSION_INDEX = 1
 SANS = np.iinfo(np.int32).max
+_PAIRES_PAR_FIL = 32_768  # point-in-polygon pairs below which threads do not pay off
 
 
 @dataclass
@@ -57,6 +60,11 @@ class IndexZone:
 
     def __post_init__(self) -> None:
         shapely.prepare(self.geometries)
+        # GEOS builds a prepared polygon's point locator lazily, on its first point query, and
+        # queries then run in several threads (moteur._en_parallele): two threads building the
+        # same locator corrupt memory ("double free"). Build every locator now, in this thread.
+        dedans = shapely.point_on_surface(self.geometries)
+        shapely.intersects_xy(self.geometries, shapely.get_x(dedans), shapely.get_y(dedans))
         self.arbre = shapely.STRtree(self.geometries)
         self._bornes = shapely.bounds(self.geometries)
         self._bords = shapely.boundary(self.geometries)
@@ -257,15 +265,34 @@ class IndexZone:
         return sortie
 
     def _tester(self, cands: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Boundary-inclusive point-in-polygon for (candidate, point) pairs, grouped by polygon."""
+        """Boundary-inclusive point-in-polygon for (candidate, point) pairs, grouped by polygon.
+
+        Large batches run in threads (GEOS releases the GIL), split by polygon so that each
+        prepared polygon is queried by one thread only: querying the same prepared geometry
+        from several threads at once corrupted memory (crashes seen in the benchmarks).
+        """
         resultat = np.zeros(len(cands), dtype=bool)
         ordre = np.argsort(cands, kind="stable")
         c_ord = cands[ordre]
         limites = np.flatnonzero(np.diff(c_ord)) + 1
-        for bloc in np.split(ordre, limites):
-            if len(bloc):
-                geom = self.geometries[cands[bloc[0]]]
-                resultat[bloc] = shapely.intersects_xy(geom, x[bloc], y[bloc])
+        blocs = np.split(ordre, limites)
+
+        def traiter(groupe: list[np.ndarray]) -> None:
+            for bloc in groupe:
+                if len(bloc):
+                    geom = self.geometries[cands[bloc[0]]]
+                    resultat[bloc] = shapely.intersects_xy(geom, x[bloc], y[bloc])
+
+        fils = min(os.cpu_count() or 1, 8)
+        if len(cands) < _PAIRES_PAR_FIL * 2 or fils < 2 or len(blocs) < 2:
+            traiter(blocs)
+            return resultat
+        # contiguous groups of polygons with about the same number of pairs each
+        cumul = np.cumsum([len(b) for b in blocs])
+        coupes = np.searchsorted(cumul, np.arange(1, fils) * (cumul[-1] / fils))
+        groupes = [g for g in np.split(np.arange(len(blocs)), coupes) if len(g)]
+        with ThreadPoolExecutor(max_workers=fils) as pool:
+            list(pool.map(lambda g: traiter([blocs[i] for i in g]), groupes))
         return resultat
 
     def plus_proche(
@@ -296,12 +323,18 @@ class IndexZone:
         lignes = np.flatnonzero(dans)
         if len(lignes):
             cellule = (gy[lignes] * self.nx_distance + gx[lignes]).astype(np.int64)
+            sans_candidat = self.dist_ptr[cellule + 1] == self.dist_ptr[cellule]
+            if sans_candidat.any():  # not expected (see construire): answered by the STRtree
+                dans[lignes[sans_candidat]] = False
+                lignes, cellule = lignes[~sans_candidat], cellule[~sans_candidat]
+        if len(lignes):
             debut = self.dist_ptr[cellule]
             tailles = self.dist_ptr[cellule + 1] - debut
             pts = np.repeat(np.arange(len(lignes)), tailles)
             offs = np.arange(int(tailles.sum())) - np.repeat(np.cumsum(tailles) - tailles, tailles)
             cands = self.dist_idx[np.repeat(debut, tailles) + offs]
-            px, py = x[lignes][pts], y[lignes][pts]
+            xl, yl = x[lignes], y[lignes]
+            px, py = xl[pts], yl[pts]
             # lower bound: distance to the candidate's bounding box (cheap, vectorised)
             b = self._bornes[cands]
             dx = np.maximum(np.maximum(b[:, 0] - px, px - b[:, 2]), 0.0)
@@ -309,26 +342,24 @@ class IndexZone:
             minorant = np.hypot(dx, dy)
             # exact distance first to each point's candidate with the smallest lower bound,
             # then only to the candidates whose lower bound does not exceed it.
-            # pairs are grouped by point (pts is non-decreasing): per-group minimum, first hit
-            nouveau = np.r_[True, pts[1:] != pts[:-1]]
-            groupe = np.cumsum(nouveau) - 1
-            mini = np.minimum.reduceat(minorant, np.flatnonzero(nouveau))
-            atteint = np.flatnonzero(minorant == mini[groupe])
+            # Pairs are grouped by point (pts is non-decreasing): per-group reductions use
+            # reduceat on the group starts (every point in the grid has >= 1 candidate).
+            debuts = np.flatnonzero(np.r_[True, pts[1:] != pts[:-1]])
+            mini = np.minimum.reduceat(minorant, debuts)
+            atteint = np.flatnonzero(minorant == mini[pts])
             premier = atteint[np.r_[True, pts[atteint][1:] != pts[atteint][:-1]]]
-            points = shapely.points(x[lignes], y[lignes])
+            points = shapely.points(xl, yl)
             d = np.full(len(cands), np.inf)
             d[premier] = shapely.distance(cibles[cands[premier]], points[pts[premier]])
-            dmin = np.full(len(lignes), np.inf)
-            dmin[pts[premier]] = d[premier]
+            dmin = d[premier]  # one per point, in point order
             masque = minorant <= dmin[pts]
             masque[premier] = False
             reste = np.flatnonzero(masque)
             if len(reste):
                 d[reste] = shapely.distance(cibles[cands[reste]], points[pts[reste]])
-                np.minimum.at(dmin, pts[reste], d[reste])
+                dmin = np.minimum.reduceat(d, debuts)
             egal = d <= dmin[pts]
-            imin = np.full(len(lignes), SANS, dtype=np.int64)
-            np.minimum.at(imin, pts[egal], cands[egal])
+            imin = np.minimum.reduceat(np.where(egal, cands, SANS), debuts)
             idx[lignes] = imin
             dist[lignes] = dmin
         hors = np.flatnonzero(~dans & np.isfinite(x) & np.isfinite(y))

@@ -311,7 +311,7 @@ class Territoires:
                 if idx is None:
                     continue
                 off = mil.decalage[z]
-                c = _en_parallele(idx.contenant, zx, zy)[0]
+                c = idx.contenant(zx, zy)  # threads inside, one per group of QPV
                 trouve = c >= 0
                 dedans[lignes[trouve]] = c[trouve] + off
                 if avec_distance:
