@@ -179,7 +179,10 @@ def generer_lot(
     pe = nom.brut["part_employeur"]
     soc_com = ess & (rng.random(n_ul) < nom.brut["part_societe_commerciale_ess"])
     ess_cj = ess & ~soc_com
-    public = ~ess & (rng.random(n_ul) < nom.brut["part_public"])
+    p_public = np.where(
+        zone_siege == DEDANS, nom.brut["part_public"]["qpv"], nom.brut["part_public"]["hors_qpv"]
+    )
+    public = ~ess & (rng.random(n_ul) < p_public)
     prive = ~ess & ~public
     u = rng.random(n_ul)
     employeur[ess_cj] = u[ess_cj] < pe["ess"]
@@ -216,6 +219,9 @@ def generer_lot(
             if len(m):
                 cles, p = nom.naf_de(s, est_ess)
                 naf[m] = np.array(cles, dtype=object)[tirer_dans(rng, cles, p, len(m))]
+    # Some catégories juridiques imply their activity (a hospital, a collège).
+    for code, naf_cj in nom.naf_imposee().items():
+        naf[cj == code] = naf_cj
     personne = cj == "1000"
 
     # Establishment states and dates.
@@ -263,13 +269,25 @@ def generer_lot(
     # Headcount bands and employer flag.
     emp_et = employeur[ul_de] & ~ferme & ((rang == 0) | (rng.random(n) < 0.7))
     tr_idx = np.full(n, -1, dtype=np.int8)  # -1 = empty
-    cles_e, p_e = normaliser(nom.brut["tranches_effectifs"]["employeur"])
     cles_n, p_n = normaliser(nom.brut["tranches_effectifs"]["non_employeur"])
     code_idx = {c: i for i, c in enumerate(TRANCHES)}
-    m = np.flatnonzero(emp_et)
-    tr_idx[m] = np.array([code_idx[c] for c in cles_e], dtype=np.int8)[
-        tirer_dans(rng, cles_e, p_e, len(m))
-    ]
+    # Employer bands depend on the unit's family and sector (a nursing home is larger than a
+    # sports club, a town hall than a corner shop).
+    famille_et = famille[ul_de]
+    secteur_et = secteur[ul_de]
+    for f, nom_f in enumerate(FAMILLES):
+        for s in nom.secteurs_tranches(nom_f):
+            m = emp_et & (famille_et == f)
+            if s is not None:
+                m &= secteur_et == s
+            else:
+                m &= ~np.isin(secteur_et, [x for x in nom.secteurs_tranches(nom_f) if x])
+            m = np.flatnonzero(m)
+            if len(m):
+                cles_e, p_e = nom.tranches_employeur(nom_f, s)
+                tr_idx[m] = np.array([code_idx[c] for c in cles_e], dtype=np.int8)[
+                    tirer_dans(rng, cles_e, p_e, len(m))
+                ]
     m = np.flatnonzero(~emp_et & ~ferme)
     tr_idx[m] = np.array([code_idx.get(c, -1) for c in cles_n], dtype=np.int8)[
         tirer_dans(rng, cles_n, p_n, len(m))

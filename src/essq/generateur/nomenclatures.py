@@ -81,8 +81,32 @@ class Nomenclatures:
             poids = {code: (ph if ess else pe) for code, pe, ph in lignes}
         return normaliser(poids)
 
+    def naf_imposee(self) -> dict[str, str]:
+        """NAF code imposed by a catégorie juridique (``naf:`` in its entry), e.g. a hospital."""
+        return {
+            code: str(v["naf"])
+            for table in self.brut["categories_juridiques"].values()
+            for code, v in table.items()
+            if "naf" in v
+        }
+
+    def secteurs_tranches(self, famille: str) -> list[str | None]:
+        """Sectors with their own employer bands for ``famille``, then None (the rest)."""
+        table = self.brut["tranches_effectifs"]["employeur_par_famille"].get(famille, {})
+        return [s for s in table if s != "defaut"] + [None]
+
+    def tranches_employeur(self, famille: str, secteur: str | None) -> tuple[list[str], np.ndarray]:
+        """Band weights of employer establishments of ``famille`` in ``secteur`` (None: the
+        family's default, else the general default)."""
+        brut = self.brut["tranches_effectifs"]
+        table = brut["employeur_par_famille"].get(famille, {})
+        poids = table.get(secteur or "defaut") or table.get("defaut") or brut["employeur"]
+        return normaliser(poids)
+
     def tous_codes_naf(self) -> set[str]:
-        return {code for lignes in self.brut["naf"].values() for code, _, _ in lignes}
+        return {code for lignes in self.brut["naf"].values() for code, _, _ in lignes} | set(
+            self.naf_imposee().values()
+        )
 
     def secteur_de_naf(self) -> dict[str, str]:
         """The sector the generator drew each NAF code for (first listing wins)."""
