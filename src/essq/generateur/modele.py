@@ -276,15 +276,16 @@ def generer_lot(
     famille_et = famille[ul_de]
     secteur_et = secteur[ul_de]
     for f, nom_f in enumerate(FAMILLES):
-        for s in nom.secteurs_tranches(nom_f):
-            m = emp_et & (famille_et == f)
-            if s is not None:
-                m &= secteur_et == s
+        propres = [x for x in nom.secteurs_tranches(nom_f) if x is not None]
+        for secteur_tr in nom.secteurs_tranches(nom_f):
+            choix = emp_et & (famille_et == f)
+            if secteur_tr is not None:
+                choix &= secteur_et == secteur_tr
             else:
-                m &= ~np.isin(secteur_et, [x for x in nom.secteurs_tranches(nom_f) if x])
-            m = np.flatnonzero(m)
+                choix &= ~np.isin(secteur_et, propres)
+            m = np.flatnonzero(choix)
             if len(m):
-                cles_e, p_e = nom.tranches_employeur(nom_f, s)
+                cles_e, p_e = nom.tranches_employeur(nom_f, secteur_tr)
                 tr_idx[m] = np.array([code_idx[c] for c in cles_e], dtype=np.int8)[
                     tirer_dans(rng, cles_e, p_e, len(m))
                 ]
