@@ -21,7 +21,15 @@ AUTORISE: dict[str, set[str]] = {
     "diagnostics": {"territoires", "referentiel", "sirene"},
     "rapports": {"observatoire", "diagnostics", "territoires", "sirene", "referentiel"},
     "api": {"observatoire", "diagnostics", "territoires", "sirene", "referentiel", "rapports"},
-    "web": {"api", "observatoire", "diagnostics", "territoires", "sirene", "referentiel", "rapports"},
+    "web": {
+        "api",
+        "observatoire",
+        "diagnostics",
+        "territoires",
+        "sirene",
+        "referentiel",
+        "rapports",
+    },
     "generateur": set(),
 }
 PLOMBERIE = {"config", "erreurs", "fichiers", "console", "cli_fr", "__init__"}

@@ -44,7 +44,9 @@ def test_home_option_prime_sur_variable(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_erreur_utilisateur_nomme_fichier_ligne_et_correctif() -> None:
-    e = ErreurUtilisateur("Champ manquant", correctif="Ajouter la colonne", fichier="a.csv", ligne=3)
+    e = ErreurUtilisateur(
+        "Champ manquant", correctif="Ajouter la colonne", fichier="a.csv", ligne=3
+    )
     assert "a.csv" in e.texte() and "ligne 3" in e.texte() and "Comment corriger" in e.texte()
 
 

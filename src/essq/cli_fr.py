@@ -40,8 +40,14 @@ MOTIFS_ERREURS: list[tuple[re.Pattern[str], str]] = [
         (r"'(.+)' is not (.+)\.", r"'\1' n'est pas \2."),
         (r"'(.+)' does not match the formats? (.+)\.", r"'\1' ne respecte pas le format \2."),
         (r"(File|Path|Directory) '(.+)' does not exist\.", r"Le chemin '\2' n'existe pas."),
-        (r"(File|Path|Directory) '(.+)' is a directory\.", r"'\2' est un dossier : un fichier est attendu."),
-        (r"(File|Path|Directory) '(.+)' is a file\.", r"'\2' est un fichier : un dossier est attendu."),
+        (
+            r"(File|Path|Directory) '(.+)' is a directory\.",
+            r"'\2' est un dossier : un fichier est attendu.",
+        ),
+        (
+            r"(File|Path|Directory) '(.+)' is a file\.",
+            r"'\2' est un fichier : un dossier est attendu.",
+        ),
         (r"(File|Path|Directory) '(.+)' is not readable\.", r"'\2' n'est pas lisible."),
         (r"(.+) is not in the range (.+)\.", r"\1 est hors de l'intervalle permis \2."),
         (r"^Could not open file (.+?): (.*)$", r"Impossible d'ouvrir le fichier \1 : \2"),

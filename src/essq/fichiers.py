@@ -51,7 +51,9 @@ def dossier_atomique(destination: Path | str) -> Iterator[Path]:
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partiel", dir=destination.parent))
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partiel", dir=destination.parent)
+    )
     try:
         yield tmp
         ancien = None
