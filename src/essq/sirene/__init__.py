@@ -19,8 +19,24 @@ Modules: ``lecture`` (opening CSV / zip / gzip / Parquet, encoding, columns by n
 report), ``nomenclatures`` (mapping tables), ``cli`` (``essq sirene …``).
 """
 
-from essq.sirene.listes import TYPES_LISTE, ListeImportee, importer_liste
-from essq.sirene.qualification import qualifier
-from essq.sirene.rapport import RapportQualification
+from typing import TYPE_CHECKING
 
-__all__ = ["TYPES_LISTE", "ListeImportee", "RapportQualification", "importer_liste", "qualifier"]
+from essq.paresseux import attributs_paresseux
+
+__all__ = ["ListeImportee", "RapportQualification", "TYPES_LISTE", "importer_liste", "qualifier"]
+
+if TYPE_CHECKING:
+    from essq.sirene.listes import TYPES_LISTE, ListeImportee, importer_liste
+    from essq.sirene.qualification import qualifier
+    from essq.sirene.rapport import RapportQualification
+
+__getattr__ = attributs_paresseux(
+    __name__,
+    {
+        "ListeImportee": "essq.sirene.listes",
+        "RapportQualification": "essq.sirene.rapport",
+        "TYPES_LISTE": "essq.sirene.listes",
+        "importer_liste": "essq.sirene.listes",
+        "qualifier": "essq.sirene.qualification",
+    },
+)

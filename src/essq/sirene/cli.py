@@ -6,19 +6,8 @@ from typing import Annotated
 
 import typer
 
-from essq.config import VARIABLE_HOME
+from essq.options import OptionHome
 
-# Same as essq.cli.OptionHome, defined here because essq.cli imports this module at import time.
-OptionHome = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar=VARIABLE_HOME,
-        help="Dossier des données importées et des entrepôts construits "
-        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
-        show_default=False,
-    ),
-]
 PARAMETRES = {"help_option_names": ["-h", "--help"]}
 
 AIDE_QUALIFIER = (

@@ -15,7 +15,20 @@ order, ``lon``, ``lat`` (WGS84, null unless the status is ``ok``), ``statut_coor
 ``qpv_proche_M``. Ties (shared boundaries, overlap slivers): smallest ``code_qp`` wins.
 """
 
-from essq.territoires.moteur import Territoires
-from essq.territoires.projections import epsg_legal
+from typing import TYPE_CHECKING
+
+from essq.paresseux import attributs_paresseux
 
 __all__ = ["Territoires", "epsg_legal"]
+
+if TYPE_CHECKING:
+    from essq.territoires.moteur import Territoires
+    from essq.territoires.projections import epsg_legal
+
+__getattr__ = attributs_paresseux(
+    __name__,
+    {
+        "Territoires": "essq.territoires.moteur",
+        "epsg_legal": "essq.territoires.projections",
+    },
+)

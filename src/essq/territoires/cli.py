@@ -8,21 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from essq.config import VARIABLE_HOME, emplacements
+from essq.config import emplacements
 from essq.console import console
 from essq.erreurs import ErreurUtilisateur
+from essq.options import OptionHome
 
-# Same as essq.cli.OptionHome, defined here because essq.cli imports this module at import time.
-OptionHome = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar=VARIABLE_HOME,
-        help="Dossier des données importées et des entrepôts construits "
-        "(par défaut : variable ESSQ_HOME, sinon le dossier de données de l'utilisateur).",
-        show_default=False,
-    ),
-]
 PARAMETRES = {"help_option_names": ["-h", "--help"]}
 
 OptionMillesimes = Annotated[
