@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -30,3 +32,27 @@ def progression(*, transitoire: bool = False) -> Progress:
         console=console,
         transient=transitoire,
     )
+
+
+def apercu(elements: Sequence[str], nombre: int = 10) -> str:
+    """``"3 (a, b, c)"``: how many elements, then the first ``nombre`` of them (``…`` if cut)."""
+    suite = "…" if len(elements) > nombre else ""
+    return f"{len(elements)} ({', '.join(elements[:nombre])}{suite})"
+
+
+def lignes_details(details: Iterable[tuple[str, object]], retrait: str = "  ") -> list[str]:
+    """One ``"<retrait>libellé : valeur"`` line per detail whose value is set (not 0, empty or None)."""
+    return [f"{retrait}{libelle} : {valeur}" for libelle, valeur in details if valeur]
+
+
+def afficher_rapport(
+    titre: str,
+    comptes: Iterable[tuple[str, object]] = (),
+    details: Iterable[tuple[str, object]] = (),
+) -> None:
+    """Print a command's summary: its title, every count (even 0), then the details that are set."""
+    console.print(titre)
+    for libelle, valeur in comptes:
+        console.print(f"  {libelle} : {valeur}")
+    for ligne in lignes_details(details):
+        console.print(ligne)

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from essq.console import lignes_details
+
 LIBELLES_FAMILLES = {
     "association": "Associations",
     "cooperative": "Coopératives",
@@ -104,19 +106,22 @@ class RapportQualification:
             sources = ", ".join(f"{k} {v}" for k, v in sorted(self.par_source_ess.items()))
             lignes.append(f"  Sources disant ESS (une unité peut en avoir plusieurs) : {sources}")
         lignes.append(f"  Secteur public (catégorie juridique 7xxx) : {self.secteur_public}")
-        if self.conflits_cj_insee:
-            lignes.append(
-                f"  Famille statutaire mais indicateur ESS de l'Insee = N : {self.conflits_cj_insee} "
-                "(comptées ESS par leur statut)"
-            )
+        lignes += lignes_details(
+            [
+                (
+                    "Famille statutaire mais indicateur ESS de l'Insee = N",
+                    self.conflits_cj_insee
+                    and f"{self.conflits_cj_insee} (comptées ESS par leur statut)",
+                )
+            ]
+        )
         if self.mode == "etablissements":
             lignes.append("  Placement :")
             for statut, libelle in LIBELLES_POSITIONS.items():
                 lignes.append(f"    {libelle} : {self.par_statut_position.get(statut, 0)}")
-            if self.etrangers:
-                lignes.append(
-                    f"    dont établissements à l'étranger (sans commune) : {self.etrangers}"
-                )
+            lignes += lignes_details(
+                [("dont établissements à l'étranger (sans commune)", self.etrangers)], "    "
+            )
             lignes.append(
                 f"  Unité légale absente du fichier (lignes gardées, signalées) : "
                 f"{self.unites_legales_manquantes}"
@@ -128,16 +133,13 @@ class RapportQualification:
             lignes.append(
                 f"  Actifs : {self.actifs} ; non diffusibles (statut P) : {self.non_diffusibles}"
             )
-            if self.millesimes_qpv:
-                lignes.append(f"  Millésimes QPV : {', '.join(self.millesimes_qpv)}")
-        if self.tranches_inconnues:
-            lignes.append(
-                f"  Tranches d'effectif non reconnues (emploi inconnu) : {self.tranches_inconnues}"
-            )
-        if self.naf_non_classees:
-            lignes.append(
-                f"  Activité NAF rév. 2 absente ou inconnue (secteur vide) : {self.naf_non_classees}"
-            )
+            lignes += lignes_details([("Millésimes QPV", ", ".join(self.millesimes_qpv))])
+        lignes += lignes_details(
+            [
+                ("Tranches d'effectif non reconnues (emploi inconnu)", self.tranches_inconnues),
+                ("Activité NAF rév. 2 absente ou inconnue (secteur vide)", self.naf_non_classees),
+            ]
+        )
         lignes.append(f"  Lignes rejetées : {self.lignes_rejetees}")
         for raison, nombre in self.rejets_par_raison.most_common():
             lignes.append(f"    {raison} : {nombre}")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from essq.config import emplacements
-from essq.console import console
+from essq.console import afficher_rapport, apercu, console
 from essq.erreurs import ErreurUtilisateur
 from essq.options import OptionHome
 
@@ -30,6 +30,10 @@ def _millesimes(texte: str | None) -> list[str] | None:
     if not texte:
         return None
     return [m.strip() for m in texte.split(",") if m.strip()]
+
+
+def _qpv(codes: list[str]) -> str:
+    return f"{len(codes)} QPV" if codes else ""
 
 
 def _json(donnees: Any) -> None:
@@ -93,40 +97,34 @@ def enregistrer(app: typer.Typer) -> None:
         from essq.territoires.qpv import importer_qpv as importer
 
         rapport = importer(fichiers, millesime, home=home, ajouter=ajouter, epsg=epsg)
-        console.print(
+        afficher_rapport(
             f"[green]{rapport.nombre} QPV {millesime} importés[/] dans "
-            f"{emplacements(home).territoires}."
+            f"{emplacements(home).territoires}.",
+            rapport.par_territoire.items(),
+            [
+                ("Géométries invalides réparées", rapport.reparees and apercu(rapport.reparees)),
+                ("Géométries 3D ramenées en 2D", rapport.aplaties_3d),
+                (
+                    "Codes en double ignorés (première occurrence gardée)",
+                    len(rapport.doublons_ignores),
+                ),
+                ("QPV remplacés par leur nouvelle version", len(rapport.remplaces)),
+                (
+                    "Paires de QPV qui se chevauchent (liserés)",
+                    rapport.chevauchements
+                    and f"{rapport.chevauchements} — un point dans un chevauchement est "
+                    "attribué au plus petit code_qp.",
+                ),
+                (
+                    "[yellow]Communes non résolues[/] (importer le COG d'abord)",
+                    _qpv(rapport.communes_non_resolues),
+                ),
+                (
+                    "[yellow]Projection non déclarée[/], projection légale supposée",
+                    _qpv(rapport.projection_supposee),
+                ),
+            ],
         )
-        for nom, n in rapport.par_territoire.items():
-            console.print(f"  {nom} : {n}")
-        if rapport.reparees:
-            console.print(
-                f"  Géométries invalides réparées : {len(rapport.reparees)} "
-                f"({', '.join(rapport.reparees[:10])}{'…' if len(rapport.reparees) > 10 else ''})"
-            )
-        if rapport.aplaties_3d:
-            console.print(f"  Géométries 3D ramenées en 2D : {rapport.aplaties_3d}")
-        if rapport.doublons_ignores:
-            console.print(
-                f"  Codes en double ignorés (première occurrence gardée) : {len(rapport.doublons_ignores)}"
-            )
-        if rapport.remplaces:
-            console.print(f"  QPV remplacés par leur nouvelle version : {len(rapport.remplaces)}")
-        if rapport.chevauchements:
-            console.print(
-                f"  Paires de QPV qui se chevauchent (liserés) : {rapport.chevauchements} — "
-                "un point dans un chevauchement est attribué au plus petit code_qp."
-            )
-        if rapport.communes_non_resolues:
-            console.print(
-                f"  [yellow]Communes non résolues[/] (importer le COG d'abord) : "
-                f"{len(rapport.communes_non_resolues)} QPV"
-            )
-        if rapport.projection_supposee:
-            console.print(
-                f"  [yellow]Projection non déclarée[/], projection légale supposée : "
-                f"{len(rapport.projection_supposee)} QPV"
-            )
 
     @territoires.command("importer-cog")
     def importer_cog(
@@ -144,7 +142,7 @@ def enregistrer(app: typer.Typer) -> None:
         from essq.territoires.cog import importer_cog as importer
 
         r = importer(source, home=home)
-        console.print(
+        afficher_rapport(
             f"[green]COG importé[/] (format {r.format}) : {r.communes} communes "
             f"({', '.join(f'{k} {v}' for k, v in r.par_type.items())}), {r.epci} EPCI, "
             f"{r.departements} départements, {r.regions} régions."
@@ -166,9 +164,10 @@ def enregistrer(app: typer.Typer) -> None:
         from essq.territoires.contours import importer_contours as importer
 
         r = importer(fichiers, home=home)
-        console.print(f"[green]{r.communes} contours de communes importés[/].")
-        if r.reparees:
-            console.print(f"  Géométries invalides réparées : {r.reparees}")
+        afficher_rapport(
+            f"[green]{r.communes} contours de communes importés[/].",
+            details=[("Géométries invalides réparées", r.reparees)],
+        )
 
     @territoires.command("importer-zonage")
     def importer_zonage(
@@ -189,19 +188,18 @@ def enregistrer(app: typer.Typer) -> None:
         from essq.territoires.zonages import importer_zonage as importer
 
         r = importer(fichier, zonage=type_, home=home)
-        console.print(
+        afficher_rapport(
             "[green]Zonage importé[/] : "
-            + ", ".join(f"{k.upper()} {v} communes" for k, v in r.par_zonage.items())
+            + ", ".join(f"{k.upper()} {v} communes" for k, v in r.par_zonage.items()),
+            details=[
+                ("Communes non classées ignorées", r.non_classees),
+                ("Anciens codes ramenés à la commune actuelle", r.codes_normalises),
+                (
+                    "[yellow]Codes absents du COG importé[/]",
+                    r.codes_inconnus and apercu(r.codes_inconnus),
+                ),
+            ],
         )
-        if r.non_classees:
-            console.print(f"  Communes non classées ignorées : {r.non_classees}")
-        if r.codes_normalises:
-            console.print(f"  Anciens codes ramenés à la commune actuelle : {r.codes_normalises}")
-        if r.codes_inconnus:
-            console.print(
-                f"  [yellow]Codes absents du COG importé[/] : {len(r.codes_inconnus)} "
-                f"({', '.join(r.codes_inconnus[:10])})"
-            )
 
     @territoires.command("etat")
     def etat(home: OptionHome = None) -> None:
@@ -384,11 +382,13 @@ def enregistrer(app: typer.Typer) -> None:
             rayon_m=rayon,
             encodage=encodage,
         )
-        console.print(f"[green]{r.lignes} lignes localisées[/] → {sortie}")
-        for statut, n in sorted(r.par_statut.items()):
-            console.print(f"  coordonnées {statut} : {n}")
-        for m, n in r.dans_qpv.items():
-            console.print(f"  dans un QPV {m} : {n}")
+        afficher_rapport(
+            f"[green]{r.lignes} lignes localisées[/] → {sortie}",
+            [
+                *((f"coordonnées {statut}", n) for statut, n in sorted(r.par_statut.items())),
+                *((f"dans un QPV {m}", n) for m, n in r.dans_qpv.items()),
+            ],
+        )
 
     @donnees.command("catalogue")
     def catalogue(
