@@ -226,6 +226,57 @@ def _prefixes(colonne: str, prefixes: Sequence[str]) -> str:
     return "(" + " OR ".join(f"starts_with({colonne}, {_lit(p)})" for p in prefixes) + ")"
 
 
+def _rejeter(
+    con: duckdb.DuckDBPyConnection,
+    rapport: RapportQualification,
+    fichier: str,
+    raison: str,
+    nombre: int,
+    requete: str,
+) -> None:
+    """Report ``nombre`` rows rejected for ``raison``, with examples from ``requete``'s first column."""
+    if nombre:
+        exemples = con.execute(f"{requete} LIMIT 5").fetchall()
+        rapport.rejeter(fichier, raison, int(nombre), [r[0] for r in exemples])
+
+
+def _vue_dedoublonnee(
+    con: duckdb.DuckDBPyConnection,
+    rapport: RapportQualification,
+    fichier: str,
+    nom: str,
+    cle: str,
+    valide: str,
+) -> None:
+    """View ``nom`` of the ``valide`` rows of ``{nom}_src``, one per ``cle`` (most recent kept)."""
+    con.execute(
+        f"""CREATE TEMP TABLE {nom}_doublons AS
+        SELECT {cle} FROM {nom}_src WHERE {valide} GROUP BY {cle} HAVING count(*) > 1"""
+    )
+    n_dbl = con.execute(
+        f"SELECT count(*) - count(DISTINCT {cle}) FROM {nom}_src "
+        f"WHERE {cle} IN (SELECT {cle} FROM {nom}_doublons)"
+    ).fetchone()[0]  # type: ignore[index]
+    if not n_dbl:
+        con.execute(f"CREATE TEMP VIEW {nom} AS SELECT * FROM {nom}_src WHERE {valide}")
+        return
+    _rejeter(
+        con,
+        rapport,
+        fichier,
+        f"{cle} en double (la ligne la plus récemment traitée est gardée)",
+        n_dbl,
+        f"SELECT {cle} FROM {nom}_doublons",
+    )
+    con.execute(
+        f"""CREATE TEMP VIEW {nom} AS
+        SELECT * FROM {nom}_src WHERE {valide} AND {cle} NOT IN (SELECT {cle} FROM {nom}_doublons)
+        UNION ALL
+        SELECT * FROM {nom}_src WHERE {cle} IN (SELECT {cle} FROM {nom}_doublons)
+        QUALIFY row_number() OVER (PARTITION BY {cle} ORDER BY traitement_{nom} DESC NULLS LAST) = 1"""
+    )
+
+
 def _vue_unites_legales(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -258,44 +309,19 @@ def _vue_unites_legales(
         r"SELECT count(*), count(*) FILTER (WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')) FROM ul_src"
     ).fetchone()  # type: ignore[misc]
     rapport.lignes_unites_legales = int(n_lignes)
-    if n_invalides:
-        ex = con.execute(
-            r"SELECT siren FROM ul_src WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}') LIMIT 5"
-        ).fetchall()
-        rapport.rejeter(
-            fichier, "siren invalide (9 chiffres attendus)", int(n_invalides), [r[0] for r in ex]
-        )
-    n_dbl = 0
+    _rejeter(
+        con,
+        rapport,
+        fichier,
+        "siren invalide (9 chiffres attendus)",
+        n_invalides,
+        r"SELECT siren FROM ul_src WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')",
+    )
+    valide = r"regexp_full_match(siren, '\d{9}')"
     if dedoublonner:
-        con.execute(
-            r"""CREATE TEMP TABLE ul_doublons AS
-            SELECT siren FROM ul_src WHERE regexp_full_match(siren, '\d{9}')
-            GROUP BY siren HAVING count(*) > 1"""
-        )
-        n_dbl = con.execute(
-            "SELECT count(*) - count(DISTINCT siren) FROM ul_src "
-            "WHERE siren IN (SELECT siren FROM ul_doublons)"
-        ).fetchone()[0]  # type: ignore[index]
-    if n_dbl:
-        ex = con.execute("SELECT siren FROM ul_doublons LIMIT 5").fetchall()
-        rapport.rejeter(
-            fichier,
-            "siren en double (la ligne la plus récemment traitée est gardée)",
-            int(n_dbl),
-            [r[0] for r in ex],
-        )
-        con.execute(
-            r"""CREATE TEMP VIEW ul AS
-            SELECT * FROM ul_src WHERE regexp_full_match(siren, '\d{9}')
-              AND siren NOT IN (SELECT siren FROM ul_doublons)
-            UNION ALL
-            SELECT * FROM ul_src WHERE siren IN (SELECT siren FROM ul_doublons)
-            QUALIFY row_number() OVER (PARTITION BY siren ORDER BY traitement_ul DESC NULLS LAST) = 1"""
-        )
+        _vue_dedoublonnee(con, rapport, fichier, "ul", "siren", valide)
     else:
-        con.execute(
-            r"CREATE TEMP VIEW ul AS SELECT * FROM ul_src WHERE regexp_full_match(siren, '\d{9}')"
-        )
+        con.execute(f"CREATE TEMP VIEW ul AS SELECT * FROM ul_src WHERE {valide}")
 
 
 def _jointures_listes(listes: dict[str, str], cle: str) -> tuple[str, str]:
@@ -406,11 +432,6 @@ def _vue_etablissements(
     if not dedoublonner:
         con.execute("CREATE TEMP VIEW et AS SELECT * FROM et_src")
         return col
-    valide = r"(regexp_full_match(siret, '\d{14}') AND siren_et = substr(siret, 1, 9))"
-    con.execute(
-        f"""CREATE TEMP TABLE et_doublons AS
-        SELECT siret FROM et_src WHERE {valide} GROUP BY siret HAVING count(*) > 1"""
-    )
     fichier = source.chemin.name
     n_lignes, n_siret, n_siren = con.execute(
         r"""SELECT count(*),
@@ -419,43 +440,25 @@ def _vue_etablissements(
         FROM et_src"""
     ).fetchone()  # type: ignore[misc]
     rapport.lignes_etablissements = int(n_lignes)
-    if n_siret:
-        ex = con.execute(
-            r"SELECT siret FROM et_src WHERE siret IS NULL OR NOT regexp_full_match(siret, '\d{14}') LIMIT 5"
-        ).fetchall()
-        rapport.rejeter(
-            fichier, "siret invalide (14 chiffres attendus)", int(n_siret), [r[0] for r in ex]
-        )
-    if n_siren:
-        ex = con.execute(
-            r"SELECT siret FROM et_src WHERE regexp_full_match(siret, '\d{14}') AND siren_et <> substr(siret, 1, 9) LIMIT 5"
-        ).fetchall()
-        rapport.rejeter(
-            fichier,
-            "siren incohérent avec les 9 premiers chiffres du siret",
-            int(n_siren),
-            [r[0] for r in ex],
-        )
-    n_dbl = con.execute(
-        "SELECT count(*) - count(DISTINCT siret) FROM et_src WHERE siret IN (SELECT siret FROM et_doublons)"
-    ).fetchone()[0]  # type: ignore[index]
-    if n_dbl:
-        ex = con.execute("SELECT siret FROM et_doublons LIMIT 5").fetchall()
-        rapport.rejeter(
-            fichier,
-            "siret en double (la ligne la plus récemment traitée est gardée)",
-            int(n_dbl),
-            [r[0] for r in ex],
-        )
-        con.execute(
-            f"""CREATE TEMP VIEW et AS
-            SELECT * FROM et_src WHERE {valide} AND siret NOT IN (SELECT siret FROM et_doublons)
-            UNION ALL
-            SELECT * FROM et_src WHERE siret IN (SELECT siret FROM et_doublons)
-            QUALIFY row_number() OVER (PARTITION BY siret ORDER BY traitement_et DESC NULLS LAST) = 1"""
-        )
-    else:
-        con.execute(f"CREATE TEMP VIEW et AS SELECT * FROM et_src WHERE {valide}")
+    _rejeter(
+        con,
+        rapport,
+        fichier,
+        "siret invalide (14 chiffres attendus)",
+        n_siret,
+        r"SELECT siret FROM et_src WHERE siret IS NULL OR NOT regexp_full_match(siret, '\d{14}')",
+    )
+    _rejeter(
+        con,
+        rapport,
+        fichier,
+        "siren incohérent avec les 9 premiers chiffres du siret",
+        n_siren,
+        r"SELECT siret FROM et_src "
+        r"WHERE regexp_full_match(siret, '\d{14}') AND siren_et <> substr(siret, 1, 9)",
+    )
+    valide = r"(regexp_full_match(siret, '\d{14}') AND siren_et = substr(siret, 1, 9))"
+    _vue_dedoublonnee(con, rapport, fichier, "et", "siret", valide)
     return col
 
 
