@@ -94,8 +94,31 @@ def texte_entier(valeurs: np.ndarray, largeur: int) -> pa.Array:
 
 
 # -- draws --------------------------------------------------------------------------------------
+def uniformes_stratifiees(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` uniforms on [0, 1), one in each interval [i/n, (i+1)/n), in random order.
+
+    Drawing categories from them (Latin hypercube sampling) keeps each category's count within
+    one of its expected value: a 3,000-establishment territory then shows the shares it was
+    calibrated for instead of the noise of a few large draws.
+    """
+    return (rng.permutation(n) + rng.random(n)) / n
+
+
 def tirer_dans(rng: np.random.Generator, cles: list[str], p: np.ndarray, n: int) -> np.ndarray:
-    return rng.choice(len(cles), size=n, p=p)
+    """Indices into ``cles`` drawn with weights ``p`` (stratified: counts match ``p``)."""
+    cumul = np.cumsum(p)
+    cumul[-1] = 1.0
+    return np.searchsorted(cumul, uniformes_stratifiees(rng, n), side="right")
+
+
+def tirer_oui(rng: np.random.Generator, p: np.ndarray | float, masque: np.ndarray) -> np.ndarray:
+    """Stratified Bernoulli draws with probability ``p`` for the rows in ``masque`` (False
+    elsewhere): among them, the number of successes is the expected one."""
+    resultat = np.zeros(len(masque), dtype=bool)
+    idx = np.flatnonzero(masque)
+    p_idx = p[idx] if isinstance(p, np.ndarray) else p
+    resultat[idx] = uniformes_stratifiees(rng, len(idx)) < p_idx
+    return resultat
 
 
 def _prendre(valeurs: Sequence[str | None], indices: np.ndarray) -> pa.Array:
@@ -117,6 +140,13 @@ def _nd_si(tableau: pa.Array, masque: np.ndarray, meme_vide: bool = False) -> pa
     if not meme_vide:
         m = pc.and_(m, pc.is_valid(tableau))
     return pc.if_else(m, pa.scalar(NON_DIFFUSE), tableau)
+
+
+def _par_zone(valeur: float | dict[str, float], zone_siege: np.ndarray) -> np.ndarray:
+    """A share given once or as ``{qpv: …, hors_qpv: …}``, per unit (by its head office)."""
+    if isinstance(valeur, dict):
+        return np.where(zone_siege == DEDANS, valeur["qpv"], valeur["hors_qpv"])
+    return np.full(len(zone_siege), float(valeur))
 
 
 def generer_lot(
@@ -173,22 +203,25 @@ def generer_lot(
     p_ess = np.where(
         zone_siege == DEDANS, nom.brut["part_ess"]["qpv"], nom.brut["part_ess"]["hors_qpv"]
     )
-    ess = rng.random(n_ul) < p_ess
+    en_qpv = zone_siege == DEDANS
+    ess = tirer_oui(rng, p_ess, en_qpv) | tirer_oui(rng, p_ess, ~en_qpv)
     famille = np.empty(n_ul, dtype=np.int8)
     employeur = np.zeros(n_ul, dtype=bool)
     pe = nom.brut["part_employeur"]
-    soc_com = ess & (rng.random(n_ul) < nom.brut["part_societe_commerciale_ess"])
+    soc_com = tirer_oui(rng, nom.brut["part_societe_commerciale_ess"], ess)
     ess_cj = ess & ~soc_com
-    p_public = np.where(
-        zone_siege == DEDANS, nom.brut["part_public"]["qpv"], nom.brut["part_public"]["hors_qpv"]
-    )
-    public = ~ess & (rng.random(n_ul) < p_public)
+    p_public = _par_zone(nom.brut["part_public"], zone_siege)
+    public = tirer_oui(rng, p_public, ~ess & en_qpv) | tirer_oui(rng, p_public, ~ess & ~en_qpv)
     prive = ~ess & ~public
-    u = rng.random(n_ul)
-    employeur[ess_cj] = u[ess_cj] < pe["ess"]
-    employeur[soc_com] = u[soc_com] < pe["societe_commerciale_ess"]
-    employeur[prive] = u[prive] < pe["prive_hors_ess"]
-    employeur[public] = u[public] < pe["public"]
+    p_prive = _par_zone(pe["prive_hors_ess"], zone_siege)
+    for groupe, p_emp in (
+        (ess_cj, pe["ess"]),
+        (soc_com, pe["societe_commerciale_ess"]),
+        (prive & en_qpv, p_prive),
+        (prive & ~en_qpv, p_prive),
+        (public, pe["public"]),
+    ):
+        employeur |= tirer_oui(rng, p_emp, groupe)
     famille[soc_com] = FAM["societe_commerciale_ess"]
     famille[public] = FAM["public"]
     famille[prive] = FAM["prive_hors_ess"]
@@ -283,12 +316,12 @@ def generer_lot(
                 choix &= secteur_et == secteur_tr
             else:
                 choix &= ~np.isin(secteur_et, propres)
-            m = np.flatnonzero(choix)
-            if len(m):
-                cles_e, p_e = nom.tranches_employeur(nom_f, secteur_tr)
-                tr_idx[m] = np.array([code_idx[c] for c in cles_e], dtype=np.int8)[
-                    tirer_dans(rng, cles_e, p_e, len(m))
-                ]
+            cles_e, p_e = nom.tranches_employeur(nom_f, secteur_tr)
+            codes_e = np.array([code_idx[c] for c in cles_e], dtype=np.int8)
+            for dans_qpv in (True, False):  # stratified separately inside and outside QPV
+                m = np.flatnonzero(choix & ((zone == DEDANS) == dans_qpv))
+                if len(m):
+                    tr_idx[m] = codes_e[tirer_dans(rng, cles_e, p_e, len(m))]
     m = np.flatnonzero(~emp_et & ~ferme)
     tr_idx[m] = np.array([code_idx.get(c, -1) for c in cles_n], dtype=np.int8)[
         tirer_dans(rng, cles_n, p_n, len(m))
