@@ -38,72 +38,59 @@ class RapportContours:
         return dict(self.__dict__)
 
 
-def _champ(champs: Sequence[str], candidats: Sequence[str]) -> str | None:
-    bas = {c.lower(): c for c in champs}
-    return next((bas[c] for c in candidats if c in bas), None)
-
-
 def importer_contours(
     fichiers: Sequence[Path | str], *, home: Path | str | None = None
 ) -> RapportContours:
     """Import commune contours (several files accumulate in one call; replaces previous ones)."""
-    if not fichiers:
-        raise ErreurUtilisateur(
-            "Aucun fichier de contours fourni.", correctif="Indiquer au moins un fichier."
-        )
     rapport = RapportContours(fichiers=[str(f) for f in fichiers])
     lignes: dict[str, dict[str, Any]] = {}
-    for fichier in fichiers:
-        for couche in geo.lire_vecteur(Path(fichier)):
-            ccode = _champ(couche.champs, CHAMPS_CODE)
-            if ccode is None:
+    for couche, ccode in geo.couches_avec_code(
+        fichiers,
+        CHAMPS_CODE,
+        introuvable="Champ du code commune introuvable.",
+        champ="code",
+        correctif="Champs attendus : code, insee_com ou codgeo ; champs présents : ",
+    ):
+        cnom = couche.champ(CHAMPS_NOM)
+        for n, ligne, wkb in couche.objets():
+            code = str(ligne.get(ccode) or "").strip()
+            if not MOTIF_COMMUNE.match(code):
                 raise ErreurUtilisateur(
-                    "Champ du code commune introuvable.",
+                    f"Code commune mal formé « {code} ».",
                     fichier=couche.origine,
-                    champ="code",
-                    correctif="Champs attendus : code, insee_com ou codgeo ; champs présents : "
-                    + ", ".join(couche.champs),
+                    ligne=n,
+                    champ=ccode,
+                    correctif="Codes INSEE sur 5 caractères attendus (ex. 93066, 2A004).",
                 )
-            cnom = _champ(couche.champs, CHAMPS_NOM)
-            for n, (ligne, wkb) in enumerate(zip(couche.lignes, couche.wkb, strict=True), start=1):
-                code = str(ligne.get(ccode) or "").strip()
-                if not MOTIF_COMMUNE.match(code):
-                    raise ErreurUtilisateur(
-                        f"Code commune mal formé « {code} ».",
-                        fichier=couche.origine,
-                        ligne=n,
-                        champ=ccode,
-                        correctif="Codes INSEE sur 5 caractères attendus (ex. 93066, 2A004).",
-                    )
-                g = shapely.from_wkb(wkb) if wkb is not None else None
-                if g is None or g.is_empty or g.geom_type not in ("Polygon", "MultiPolygon"):
-                    raise ErreurUtilisateur(
-                        f"La commune {code} n'a pas de contour polygonal.",
-                        fichier=couche.origine,
-                        ligne=n,
-                        correctif="Corriger ou retirer cet objet.",
-                    )
-                g = shapely.force_2d(g)
-                xy = shapely.get_coordinates(g)
-                source = couche.epsg
-                if source is None:
-                    en_degres = (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all()
-                    source = projections.WGS84 if en_degres else projections.epsg_legal(code)
-                if source != projections.WGS84:
-                    t = projections.transformateur(source, projections.WGS84)
-                    g = shapely.transform(
-                        g, lambda c, t=t: np.column_stack(t.transform(c[:, 0], c[:, 1]))
-                    )
-                if not g.is_valid:
-                    g = shapely.make_valid(g)
-                    rapport.reparees += 1
-                lignes[code] = {
-                    "code": code,
-                    "nom": str(ligne.get(cnom) or "") if cnom else "",
-                    "geometrie": shapely.to_wkb(g),
-                }
-                nom_t = projections.PAR_EPSG[projections.epsg_legal(code)].nom
-                rapport.par_territoire[nom_t] = rapport.par_territoire.get(nom_t, 0) + 1
+            g = shapely.from_wkb(wkb) if wkb is not None else None
+            if g is None or g.is_empty or g.geom_type not in ("Polygon", "MultiPolygon"):
+                raise ErreurUtilisateur(
+                    f"La commune {code} n'a pas de contour polygonal.",
+                    fichier=couche.origine,
+                    ligne=n,
+                    correctif="Corriger ou retirer cet objet.",
+                )
+            g = shapely.force_2d(g)
+            xy = shapely.get_coordinates(g)
+            source = couche.epsg
+            if source is None:
+                en_degres = (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all()
+                source = projections.WGS84 if en_degres else projections.epsg_legal(code)
+            if source != projections.WGS84:
+                t = projections.transformateur(source, projections.WGS84)
+                g = shapely.transform(
+                    g, lambda c, t=t: np.column_stack(t.transform(c[:, 0], c[:, 1]))
+                )
+            if not g.is_valid:
+                g = shapely.make_valid(g)
+                rapport.reparees += 1
+            lignes[code] = {
+                "code": code,
+                "nom": str(ligne.get(cnom) or "") if cnom else "",
+                "geometrie": shapely.to_wkb(g),
+            }
+            nom_t = projections.PAR_EPSG[projections.epsg_legal(code)].nom
+            rapport.par_territoire[nom_t] = rapport.par_territoire.get(nom_t, 0) + 1
     rapport.communes = len(lignes)
     table = pa.Table.from_pylist([lignes[c] for c in sorted(lignes)], schema=SCHEMA)
     with stockage.mise_a_jour(home) as chantier:

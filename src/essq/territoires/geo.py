@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,6 +59,46 @@ class Couche:
     lignes: list[dict[str, Any]]
     wkb: list[bytes | None]
     epsg: int | None
+
+    def champ(self, candidats: Sequence[str]) -> str | None:
+        """The first field named like one of ``candidats`` (case-insensitive), or None."""
+        bas = {c.lower(): c for c in self.champs}
+        return next((bas[c] for c in candidats if c in bas), None)
+
+    def objets(self) -> Iterator[tuple[int, dict[str, Any], bytes | None]]:
+        """(row number from 1, attributes, WKB geometry) of each object of the layer."""
+        for n, (ligne, wkb) in enumerate(zip(self.lignes, self.wkb, strict=True), start=1):
+            yield n, ligne, wkb
+
+
+def couches_avec_code(
+    fichiers: Sequence[Path | str],
+    candidats: Sequence[str],
+    *,
+    introuvable: str,
+    champ: str,
+    correctif: str,
+) -> Iterator[tuple[Couche, str]]:
+    """Each layer of the contour files with its code field; a user error if files or field lack.
+
+    ``introuvable`` and ``correctif`` word the error when a layer has none of ``candidats``
+    (the fields it has are appended to ``correctif``).
+    """
+    if not fichiers:
+        raise ErreurUtilisateur(
+            "Aucun fichier de contours fourni.", correctif="Indiquer au moins un fichier."
+        )
+    for fichier in fichiers:
+        for couche in lire_vecteur(Path(fichier)):
+            code = couche.champ(candidats)
+            if code is None:
+                raise ErreurUtilisateur(
+                    introuvable,
+                    fichier=couche.origine,
+                    champ=champ,
+                    correctif=correctif + ", ".join(couche.champs),
+                )
+            yield couche, code
 
 
 def _sql_texte(valeur: str) -> str:

@@ -69,14 +69,6 @@ def _departement(code_qp: str) -> str:
     return dep[1:]
 
 
-def _champ(champs: Sequence[str], candidats: Sequence[str]) -> str | None:
-    bas = {c.lower(): c for c in champs}
-    for c in candidats:
-        if c in bas:
-            return bas[c]
-    return None
-
-
 def _codes_communes(valeur: Any) -> list[str]:
     if valeur is None:
         return []
@@ -107,103 +99,91 @@ def lire_qpv(
             champ="millesime",
             correctif="Indiquer --millesime 2024 (quartiers en vigueur depuis 2024/2025) ou 2015.",
         )
-    if not fichiers:
-        raise ErreurUtilisateur(
-            "Aucun fichier de contours fourni.", correctif="Indiquer au moins un fichier."
-        )
     rapport = RapportQpv(millesime=millesime, fichiers=[str(f) for f in fichiers])
     motif = MOTIF_CODE[millesime]
     autre = MOTIF_CODE["2015" if millesime == "2024" else "2024"]
     vus: dict[str, dict[str, Any]] = {}
-    for fichier in fichiers:
-        for couche in geo.lire_vecteur(Path(fichier)):
-            ccode = _champ(couche.champs, CHAMPS_CODE)
-            if ccode is None:
-                raise ErreurUtilisateur(
-                    "Champ du code de quartier introuvable (code_qp attendu).",
-                    fichier=couche.origine,
-                    champ="code_qp",
-                    correctif="Fournir le fichier de l'ANCT tel que publié ; champs présents : "
-                    + ", ".join(couche.champs),
-                )
-            clib = _champ(couche.champs, CHAMPS_LIBELLE)
-            ccom = _champ(couche.champs, CHAMPS_COMMUNES)
-            source_epsg = couche.epsg or epsg
-            for numero, (ligne, wkb) in enumerate(
-                zip(couche.lignes, couche.wkb, strict=True), start=1
-            ):
-                code = str(ligne.get(ccode) or "").strip().upper()
-                if not motif.match(code):
-                    if autre.match(code):
-                        raise ErreurUtilisateur(
-                            f"Le code « {code} » appartient à l'autre génération de QPV que le millésime {millesime} demandé.",
-                            fichier=couche.origine,
-                            ligne=numero,
-                            champ=ccode,
-                            correctif="Indiquer le bon --millesime : codes QN… = 2024, codes QP… = 2015.",
-                        )
+    for couche, ccode in geo.couches_avec_code(
+        fichiers,
+        CHAMPS_CODE,
+        introuvable="Champ du code de quartier introuvable (code_qp attendu).",
+        champ="code_qp",
+        correctif="Fournir le fichier de l'ANCT tel que publié ; champs présents : ",
+    ):
+        clib = couche.champ(CHAMPS_LIBELLE)
+        ccom = couche.champ(CHAMPS_COMMUNES)
+        source_epsg = couche.epsg or epsg
+        for numero, ligne, wkb in couche.objets():
+            code = str(ligne.get(ccode) or "").strip().upper()
+            if not motif.match(code):
+                if autre.match(code):
                     raise ErreurUtilisateur(
-                        f"Code de quartier mal formé : « {code} ».",
+                        f"Le code « {code} » appartient à l'autre génération de QPV que le millésime {millesime} demandé.",
                         fichier=couche.origine,
                         ligne=numero,
                         champ=ccode,
-                        correctif="Codes attendus : QN + département sur 3 caractères + 2 chiffres + lettre "
-                        "(2024, ex. QN09301M) ou QP + département + 3 chiffres (2015, ex. QP093001).",
+                        correctif="Indiquer le bon --millesime : codes QN… = 2024, codes QP… = 2015.",
                     )
-                if wkb is None:
-                    raise ErreurUtilisateur(
-                        f"Le quartier {code} n'a pas de géométrie.",
-                        fichier=couche.origine,
-                        ligne=numero,
-                        correctif="Corriger ou retirer cet objet dans le fichier source.",
-                    )
-                g = shapely.from_wkb(wkb)
-                if g.is_empty:
-                    raise ErreurUtilisateur(
-                        f"La géométrie du quartier {code} est vide.",
-                        fichier=couche.origine,
-                        ligne=numero,
-                        correctif="Corriger ou retirer cet objet dans le fichier source.",
-                    )
-                if g.geom_type not in ("Polygon", "MultiPolygon"):
-                    raise ErreurUtilisateur(
-                        f"La géométrie du quartier {code} est de type {g.geom_type}, un polygone est attendu.",
-                        fichier=couche.origine,
-                        ligne=numero,
-                        correctif="Fournir les contours des quartiers (polygones).",
-                    )
-                if shapely.has_z(g):
-                    g = shapely.force_2d(g)
-                    rapport.aplaties_3d += 1
-                if code in vus:
-                    rapport.doublons_ignores.append(code)
-                    continue
-                libelle = str(ligne.get(clib) or "").strip() if clib else ""
-                communes = _codes_communes(ligne.get(ccom)) if ccom else []
-                dep = _departement(code)
-                if communes and not all(MOTIF_COMMUNE.match(c) for c in communes):
-                    # 2015 files carry commune *names* in COMMUNE_QP: resolve them with the COG
-                    noms = [
-                        n.strip()
-                        for n in re.split(r"[,;|]", str(ligne.get(ccom or "")))
-                        if n.strip()
-                    ]
-                    trouves = [(noms_communes or {}).get((dep, normaliser(n))) for n in noms]
-                    if all(trouves):
-                        communes = [c for c in trouves if c]
-                    else:
-                        rapport.communes_non_resolues.append(code)
-                        communes = []
-                vus[code] = {
-                    "code_qp": code,
-                    "lib_qp": libelle,
-                    "communes": communes,
-                    "departement": dep,
-                    "geometrie_source": g,
-                    "epsg_source": source_epsg,
-                    "origine": couche.origine,
-                    "ligne": numero,
-                }
+                raise ErreurUtilisateur(
+                    f"Code de quartier mal formé : « {code} ».",
+                    fichier=couche.origine,
+                    ligne=numero,
+                    champ=ccode,
+                    correctif="Codes attendus : QN + département sur 3 caractères + 2 chiffres + lettre "
+                    "(2024, ex. QN09301M) ou QP + département + 3 chiffres (2015, ex. QP093001).",
+                )
+            if wkb is None:
+                raise ErreurUtilisateur(
+                    f"Le quartier {code} n'a pas de géométrie.",
+                    fichier=couche.origine,
+                    ligne=numero,
+                    correctif="Corriger ou retirer cet objet dans le fichier source.",
+                )
+            g = shapely.from_wkb(wkb)
+            if g.is_empty:
+                raise ErreurUtilisateur(
+                    f"La géométrie du quartier {code} est vide.",
+                    fichier=couche.origine,
+                    ligne=numero,
+                    correctif="Corriger ou retirer cet objet dans le fichier source.",
+                )
+            if g.geom_type not in ("Polygon", "MultiPolygon"):
+                raise ErreurUtilisateur(
+                    f"La géométrie du quartier {code} est de type {g.geom_type}, un polygone est attendu.",
+                    fichier=couche.origine,
+                    ligne=numero,
+                    correctif="Fournir les contours des quartiers (polygones).",
+                )
+            if shapely.has_z(g):
+                g = shapely.force_2d(g)
+                rapport.aplaties_3d += 1
+            if code in vus:
+                rapport.doublons_ignores.append(code)
+                continue
+            libelle = str(ligne.get(clib) or "").strip() if clib else ""
+            communes = _codes_communes(ligne.get(ccom)) if ccom else []
+            dep = _departement(code)
+            if communes and not all(MOTIF_COMMUNE.match(c) for c in communes):
+                # 2015 files carry commune *names* in COMMUNE_QP: resolve them with the COG
+                noms = [
+                    n.strip() for n in re.split(r"[,;|]", str(ligne.get(ccom or ""))) if n.strip()
+                ]
+                trouves = [(noms_communes or {}).get((dep, normaliser(n))) for n in noms]
+                if all(trouves):
+                    communes = [c for c in trouves if c]
+                else:
+                    rapport.communes_non_resolues.append(code)
+                    communes = []
+            vus[code] = {
+                "code_qp": code,
+                "lib_qp": libelle,
+                "communes": communes,
+                "departement": dep,
+                "geometrie_source": g,
+                "epsg_source": source_epsg,
+                "origine": couche.origine,
+                "ligne": numero,
+            }
     if not vus:
         raise ErreurUtilisateur(
             "Aucun quartier trouvé dans les fichiers fournis.",
