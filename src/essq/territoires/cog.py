@@ -328,6 +328,38 @@ def _epci(
     return sortie
 
 
+def _lire_niveau(
+    source: _Source,
+    rapport: RapportCog,
+    niveau: str,
+    colonne_insee: str,
+    motif: re.Pattern[str],
+    attendu: str,
+) -> list[tuple[str, dict[str, Any]]]:
+    """(checked code, row) of the departements or regions file, if the source has one.
+
+    The file is ``<niveau>s.json`` (decoupage-administratif), ``v_<niveau>_AAAA.csv`` (INSEE)
+    or ``<niveau>s[_AAAA].csv``; INSEE's files name the code column ``colonne_insee``.
+    """
+    nom = (
+        source.nom(rf"{niveau}s\.json")
+        or source.nom(rf"v_{niveau}_\d{{4}}\.csv")
+        or source.nom(rf"{niveau}s(_\d{{4}})?\.csv")
+    )
+    if not nom:
+        return []
+    en_json = nom.endswith(".json")
+    lues: list[tuple[str, dict[str, Any]]] = []
+    for i, e in enumerate(
+        source.json(nom) if en_json else source.csv(nom), start=1 if en_json else 2
+    ):
+        code = e.get("code") or e.get(colonne_insee)
+        _verifier(source, nom, i, "code", code, motif, attendu)
+        lues.append((str(code), e))
+    rapport.fichiers.append(nom)
+    return lues
+
+
 def lire_cog(chemin: Path | str) -> tuple[dict[str, pa.Table], RapportCog]:
     """Read and validate a COG folder/archive; returns the five tables."""
     source = _Source(Path(chemin))
@@ -376,46 +408,27 @@ def lire_cog(chemin: Path | str) -> tuple[dict[str, pa.Table], RapportCog]:
             c["epci"] = par_commune.get(
                 c["code"] if c["type"] == "commune-actuelle" else c["commune_parente"]
             )
-    deps: list[dict[str, Any]] = []
-    nd = (
-        source.nom(r"departements\.json")
-        or source.nom(r"v_departement_\d{4}\.csv")
-        or source.nom(r"departements(_\d{4})?\.csv")
-    )
-    if nd:
-        lignes = source.json(nd) if nd.endswith(".json") else source.csv(nd)
-        for i, e in enumerate(lignes, start=1 if nd.endswith(".json") else 2):
-            code = e.get("code") or e.get("DEP")
-            _verifier(source, nd, i, "code", code, MOTIF_DEPARTEMENT, "code de département")
-            deps.append(
-                {
-                    "code": str(code),
-                    "nom": str(e.get("nom") or e.get("LIBELLE") or ""),
-                    "region": e.get("region") or e.get("REG") or None,
-                }
-            )
-        rapport.fichiers.append(nd)
-    regs: list[dict[str, Any]] = []
-    nr = (
-        source.nom(r"regions\.json")
-        or source.nom(r"v_region_\d{4}\.csv")
-        or source.nom(r"regions(_\d{4})?\.csv")
-    )
-    if nr:
-        lignes = source.json(nr) if nr.endswith(".json") else source.csv(nr)
-        for i, e in enumerate(lignes, start=1 if nr.endswith(".json") else 2):
-            code = e.get("code") or e.get("REG")
-            _verifier(
-                source,
-                nr,
-                i,
-                "code",
-                code,
-                MOTIF_REGION,
-                "code de région sur 2 chiffres (3 pour les collectivités d'outre-mer)",
-            )
-            regs.append({"code": str(code), "nom": str(e.get("nom") or e.get("LIBELLE") or "")})
-        rapport.fichiers.append(nr)
+    deps = [
+        {
+            "code": code,
+            "nom": str(e.get("nom") or e.get("LIBELLE") or ""),
+            "region": e.get("region") or e.get("REG") or None,
+        }
+        for code, e in _lire_niveau(
+            source, rapport, "departement", "DEP", MOTIF_DEPARTEMENT, "code de département"
+        )
+    ]
+    regs = [
+        {"code": code, "nom": str(e.get("nom") or e.get("LIBELLE") or "")}
+        for code, e in _lire_niveau(
+            source,
+            rapport,
+            "region",
+            "REG",
+            MOTIF_REGION,
+            "code de région sur 2 chiffres (3 pour les collectivités d'outre-mer)",
+        )
+    ]
     principal = j_com or insee or c_com
     assert principal is not None
     rapport.fichiers.insert(0, principal)
