@@ -107,7 +107,7 @@ def uniformes_stratifiees(rng: np.random.Generator, n: int) -> np.ndarray:
 def tirer_dans(rng: np.random.Generator, cles: list[str], p: np.ndarray, n: int) -> np.ndarray:
     """Indices into ``cles`` drawn with weights ``p`` (stratified: counts match ``p``)."""
     cumul = np.cumsum(p)
-    cumul[-1] = 1.0
+    cumul = cumul / cumul[-1]  # exactly 1 at the end: no draw falls past the last category
     return np.searchsorted(cumul, uniformes_stratifiees(rng, n), side="right")
 
 
