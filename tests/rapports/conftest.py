@@ -1,6 +1,5 @@
-"""The demo territory's warehouse built once per session through the real pipeline
-(generated official files → territoires imports → observatoire build for each stock date),
-and the portraits rendered once from it."""
+"""The portraits of the demo territory rendered once per session from ``home_demo``
+(tests/conftest.py: the demo built through the real pipeline by essq.demo.construire_demo)."""
 
 from __future__ import annotations
 
@@ -9,35 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-
-def construire_demo(racine: Path) -> Path:
-    from essq.generateur.demo import generer_demo
-    from essq.observatoire import construire
-    from essq.territoires import cog, qpv, zonages
-
-    donnees, home = racine / "demo", racine / "home"
-    generer_demo(donnees)
-    cog.importer_cog(donnees / "cog", home=home)
-    qpv.importer_qpv([donnees / "qpv" / "qpv2024_demo_wgs84.geojson"], "2024", home=home)
-    qpv.importer_qpv([donnees / "qpv" / "qpv2015_demo_wgs84.geojson"], "2015", home=home)
-    for f in sorted((donnees / "zonages").glob("*.csv")):
-        zonages.importer_zonage(f, home=home)
-    for stock in sorted(p for p in (donnees / "sirene").iterdir() if p.is_dir()):
-        construire(
-            stock / "StockEtablissement_utf8.parquet",
-            stock / "StockUniteLegale_utf8.parquet",
-            date_stock=stock.name,
-            home=home,
-            afficher=False,
-        )
-    return home
-
-
-@pytest.fixture(scope="session")
-def home_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ESSQ_HOME holding the demo territory's imported geography and built warehouse."""
-    return construire_demo(tmp_path_factory.mktemp("demo_rapports"))
 
 
 @pytest.fixture(scope="session")

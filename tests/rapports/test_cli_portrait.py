@@ -14,43 +14,25 @@ from essq.erreurs import ErreurUtilisateur
 runner = CliRunner()
 
 
-def test_portrait_html_ecrit_un_fichier(home_demo: Path, tmp_path: Path) -> None:
-    sortie = tmp_path / "fictiville.html"
+def portrait_html(home: Path, sortie: Path, *args: str) -> None:
+    """``essq portrait <args> --format html --sortie <sortie> --home <home>``, which must succeed."""
     res = runner.invoke(
         app,
-        [
-            "portrait",
-            "commune:00001",
-            "--format",
-            "html",
-            "--sortie",
-            str(sortie),
-            "--home",
-            str(home_demo),
-        ],
+        ["portrait", *args, "--format", "html", "--sortie", str(sortie), "--home", str(home)],
     )
     assert res.exit_code == 0, res.output
+
+
+def test_portrait_html_ecrit_un_fichier(home_demo: Path, tmp_path: Path) -> None:
+    sortie = tmp_path / "fictiville.html"
+    portrait_html(home_demo, sortie, "commune:00001")
     html = sortie.read_text(encoding="utf-8")
     assert "Fictiville" in html and 'data-graphique="carte"' in html
 
 
 def test_tous_les_qpv_d_un_epci(home_demo: Path, tmp_path: Path) -> None:
     dossier = tmp_path / "lot"
-    res = runner.invoke(
-        app,
-        [
-            "portrait",
-            "epci:200000001",
-            "--tous-les-qpv",
-            "--format",
-            "html",
-            "--sortie",
-            str(dossier),
-            "--home",
-            str(home_demo),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    portrait_html(home_demo, dossier, "epci:200000001", "--tous-les-qpv")
     noms = sorted(p.name for p in dossier.iterdir())
     assert noms == [
         "portrait-QN00001M.html",
@@ -63,23 +45,7 @@ def test_tous_les_qpv_d_un_epci(home_demo: Path, tmp_path: Path) -> None:
         code = p.stem.removeprefix("portrait-")
         assert f"qpv:{code}" in p.read_text(encoding="utf-8")
     # the 2015 generation of the same EPCI
-    res = runner.invoke(
-        app,
-        [
-            "portrait",
-            "epci:200000001",
-            "--tous-les-qpv",
-            "--millesime",
-            "2015",
-            "--format",
-            "html",
-            "--sortie",
-            str(dossier),
-            "--home",
-            str(home_demo),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    portrait_html(home_demo, dossier, "epci:200000001", "--tous-les-qpv", "--millesime", "2015")
     assert len([p for p in dossier.iterdir() if p.name.startswith("portrait-QP")]) == 5
     assert not any(p.name.startswith("portrait-QN") for p in dossier.iterdir())
 
