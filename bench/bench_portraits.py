@@ -1,7 +1,7 @@
 """Benchmark of the Portrait ESS: one QPV portrait in PDF, and every QPV of a 20-QPV EPCI.
 
-Data: the real 2024 QPV contours and COG of ../shared/data (imported once, cached by
-bench_construire in ``$ESSQ_BENCH_DONNEES``) and a synthetic SIRENE stock placed on those
+Data: the real 2024 QPV contours and COG of ../shared/data (imported once, cached in
+``$ESSQ_BENCH_DONNEES/portraits``, default /tmp/essq-bench/portraits) and a synthetic SIRENE stock placed on those
 contours (``essq.generateur.generer_stock``), built into a warehouse once. The EPCI is the
 one whose number of 2024 QPV is closest to 20.
 
@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.bench_construire import CACHE, DATE, preparer_territoires
+from bench.bench_construire import CACHE_RACINE, DATE, preparer_stock, preparer_territoires
 from bench.mesure import mesurer
 
+CACHE = CACHE_RACINE / "portraits"
 N_ETABLISSEMENTS = 200_000
 N_COMPLET = 1_000_000
 
@@ -39,16 +40,12 @@ def preparer_entrepot(n: int) -> Path:
     home = CACHE / f"home-portraits-{n}"
     if (home / "entrepot" / "essq.duckdb").is_file():
         return home
-    territoires = preparer_territoires()
+    territoires = preparer_territoires(CACHE)
     tmp = home.with_name(home.name + ".partiel")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     shutil.copytree(territoires / "territoires", tmp / "territoires")
-    stock = CACHE / f"stock-{n}"
-    if not (stock / "StockEtablissement_utf8.parquet").is_file():
-        from bench.bench_construire import preparer_stock
-
-        stock = preparer_stock(n)
+    stock = preparer_stock(n, CACHE)
     print(f"  construction de l'entrepôt ({n:_} établissements, mis en cache)…", flush=True)
     from essq.observatoire import construire
 
