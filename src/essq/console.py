@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -32,6 +35,11 @@ def progression(*, transitoire: bool = False) -> Progress:
         console=console,
         transient=transitoire,
     )
+
+
+def afficher_json(donnees: Any) -> None:
+    """Write a command's JSON result to standard output (UTF-8 as is, indented, dates as text)."""
+    sys.stdout.write(json.dumps(donnees, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def apercu(elements: Sequence[str], nombre: int = 10) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from essq.console import console
+from essq.console import afficher_json, console
 from essq.options import OptionHome
 
 OptionDateStock = Annotated[
@@ -143,7 +143,7 @@ def enregistrer(app: typer.Typer) -> None:
             res = entrepot.evolution(
                 territoire, date_debut=debut, date_fin=fin, millesime=millesime
             )
-        sys.stdout.write(json.dumps(res, ensure_ascii=False, indent=2, default=str) + "\n")
+        afficher_json(res)
 
     @app.command("exporter")
     def exporter_cmd(

@@ -1,6 +1,5 @@
 """``essq sirene …``: qualify INSEE's SIRENE stocks and manage the user's ESS lists."""
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -93,6 +92,7 @@ def enregistrer(app: typer.Typer) -> None:
         ] = False,
         home: OptionHome = None,
     ) -> None:
+        from essq.console import afficher_json
         from essq.sirene.qualification import qualifier
 
         listes = {
@@ -116,7 +116,7 @@ def enregistrer(app: typer.Typer) -> None:
             memoire=memoire,
         )
         if en_json:
-            typer.echo(json.dumps(rapport.en_dict(), ensure_ascii=False, indent=2, default=str))
+            afficher_json(rapport.en_dict())
         else:
             typer.echo(rapport.texte())
 

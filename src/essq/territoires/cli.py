@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from essq.config import emplacements
-from essq.console import afficher_rapport, apercu, console
+from essq.console import afficher_json, afficher_rapport, apercu, console
 from essq.erreurs import ErreurUtilisateur
 from essq.options import OptionHome
 
@@ -34,10 +33,6 @@ def _millesimes(texte: str | None) -> list[str] | None:
 
 def _qpv(codes: list[str]) -> str:
     return f"{len(codes)} QPV" if codes else ""
-
-
-def _json(donnees: Any) -> None:
-    typer.echo(json.dumps(donnees, ensure_ascii=False, indent=2, default=str))
 
 
 def enregistrer(app: typer.Typer) -> None:
@@ -213,7 +208,7 @@ def enregistrer(app: typer.Typer) -> None:
                 f"Aucun territoire importé dans {racine}.",
                 correctif="Lancer essq territoires importer-qpv et importer-cog.",
             )
-        _json({"dossier": str(racine), **manifeste})
+        afficher_json({"dossier": str(racine), **manifeste})
 
     @territoires.command("chercher")
     def chercher(
@@ -239,7 +234,7 @@ def enregistrer(app: typer.Typer) -> None:
 
         t = Territoires.charger(home)
         types = [x.strip() for x in type_.split(",")] if type_ else None
-        _json(t.chercher(texte, types=types, limite=limite))
+        afficher_json(t.chercher(texte, types=types, limite=limite))
 
     @qpv.command("localiser")
     def localiser(
@@ -302,7 +297,7 @@ def enregistrer(app: typer.Typer) -> None:
                 )
             a, b, e = lon, lat, epsg or 4326
         t = Territoires.charger(home)
-        _json(t.localiser(a, b, _millesimes(millesime), epsg=e, rayon_m=rayon))
+        afficher_json(t.localiser(a, b, _millesimes(millesime), epsg=e, rayon_m=rayon))
 
     @qpv.command("localiser-csv")
     def localiser_csv(
@@ -404,7 +399,7 @@ def enregistrer(app: typer.Typer) -> None:
         """Liste les fichiers officiels téléchargeables (JSON)."""
         from essq.territoires.telechargement import charger_catalogue
 
-        _json([r.__dict__ for r in charger_catalogue(fichier)])
+        afficher_json([r.__dict__ for r in charger_catalogue(fichier)])
 
     @donnees.command("telecharger")
     def telecharger(
