@@ -200,10 +200,8 @@ def generer_lot(
 
     # Unit profile: ESS or not, employer, family, CJ, sector, NAF.
     zone_siege = zone[debut_ul]
-    p_ess = np.where(
-        zone_siege == DEDANS, nom.brut["part_ess"]["qpv"], nom.brut["part_ess"]["hors_qpv"]
-    )
     en_qpv = zone_siege == DEDANS
+    p_ess = _par_zone(nom.brut["part_ess"], zone_siege)
     ess = tirer_oui(rng, p_ess, en_qpv) | tirer_oui(rng, p_ess, ~en_qpv)
     famille = np.empty(n_ul, dtype=np.int8)
     employeur = np.zeros(n_ul, dtype=bool)
