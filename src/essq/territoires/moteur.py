@@ -26,6 +26,13 @@ _MARGE_PLAGE = 10.0
 _MARGE_TERRITOIRE = 1.0
 
 
+def _noms(table: pa.Table | None) -> dict[str, str]:
+    """code -> nom of a COG table (empty when the table is not imported)."""
+    if table is None:
+        return {}
+    return dict(zip(table.column("code").to_pylist(), table.column("nom").to_pylist(), strict=True))
+
+
 class _Millesime:
     """The QPV of one millésime: codes, names, and one grid index per territory."""
 
@@ -104,34 +111,10 @@ class Territoires:
     def _preparer_cog(self) -> None:
         self._parent: dict[str, str] = {}
         self._fiche: dict[str, dict[str, Any]] = {}
-        self._nom_dep: dict[str, str] = {}
-        self._nom_reg: dict[str, str] = {}
-        self._nom_epci: dict[str, str] = {}
+        self._nom_dep = _noms(self._departements)
+        self._nom_reg = _noms(self._regions)
+        self._nom_epci = _noms(self._epci)
         self._zonages_par_commune: dict[str, list[dict[str, Any]]] = {}
-        if self._departements is not None:
-            self._nom_dep = dict(
-                zip(
-                    self._departements.column("code").to_pylist(),
-                    self._departements.column("nom").to_pylist(),
-                    strict=True,
-                )
-            )
-        if self._regions is not None:
-            self._nom_reg = dict(
-                zip(
-                    self._regions.column("code").to_pylist(),
-                    self._regions.column("nom").to_pylist(),
-                    strict=True,
-                )
-            )
-        if self._epci is not None:
-            self._nom_epci = dict(
-                zip(
-                    self._epci.column("code").to_pylist(),
-                    self._epci.column("nom").to_pylist(),
-                    strict=True,
-                )
-            )
         if self._communes is None:
             return
         actuelles: set[str] = set()
