@@ -339,6 +339,33 @@ def _colonnes_listes_sortie(listes: dict[str, str]) -> str:
     )
 
 
+def _sql_colonnes_ess(q: dict[str, str], listes: dict[str, str]) -> str:
+    """The ESS qualification columns, the same in both outputs (``q``: _expr_qualification)."""
+    return f"""{q["famille"]} AS famille_ess,
+        famille_cj AS famille_statutaire,
+        {q["ess"]} AS ess,
+        {q["sources"]} AS sources_ess,
+        {q["raison"]} AS raison_ess,
+        flag_insee AS indicateur_ess_insee
+        {_colonnes_listes_sortie(listes)}"""
+
+
+def _sql_nomenclatures(suffixe: str) -> tuple[str, str]:
+    """Columns and joins for the NAF sector and the staff bracket of ``naf_<suffixe>`` and
+    ``tranche_<suffixe>`` (sous-classe first, then its division)."""
+    colonnes = f"""naf_{suffixe} AS naf,
+        coalesce(ns.section, nd.section) AS section_naf,
+        coalesce(ns.a38, nd.a38) AS a38,
+        coalesce(ns.secteur, nd.secteur) AS secteur_ess,
+        tranche_{suffixe} AS tranche_effectif,
+        TRY_CAST(annee_{suffixe} AS INTEGER) AS annee_effectif,
+        t.bas AS effectif_bas, t.central AS effectif_central, t.haut AS effectif_haut"""
+    jointures = f"""LEFT JOIN naf_map ns ON ns.code = q.naf_{suffixe}
+    LEFT JOIN naf_map nd ON nd.code = substr(q.naf_{suffixe}, 1, 2)
+    LEFT JOIN tranches t ON t.code = q.tranche_{suffixe}"""
+    return colonnes, jointures
+
+
 def _sql_unites_legales(listes: dict[str, str], exclusions_naf: bool, exclure_fdd: bool) -> str:
     cj = nom.table_cj()
     q = _expr_qualification(
@@ -350,6 +377,7 @@ def _sql_unites_legales(listes: dict[str, str], exclusions_naf: bool, exclure_fd
         exclure_fonds_dotation=exclure_fdd,
     )
     cols_l, joins_l = _jointures_listes(listes, "u.siren")
+    colonnes_nomenclatures, jointures_nomenclatures = _sql_nomenclatures("ul")
     pp = _prefixes("cj", cj.prefixes_personnes_physiques)
     return f"""
     WITH base AS (
@@ -359,34 +387,20 @@ def _sql_unites_legales(listes: dict[str, str], exclusions_naf: bool, exclure_fd
     SELECT
         q.siren,
         q.cj AS categorieJuridiqueUniteLegale,
-        {q["famille"]} AS famille_ess,
-        famille_cj AS famille_statutaire,
-        {q["ess"]} AS ess,
-        {q["sources"]} AS sources_ess,
-        {q["raison"]} AS raison_ess,
-        flag_insee AS indicateur_ess_insee
-        {_colonnes_listes_sortie(listes)},
+        {_sql_colonnes_ess(q, listes)},
         coalesce({_prefixes("q.cj", cj.prefixes_secteur_public)}, FALSE) AS secteur_public,
         coalesce({pp}, FALSE) AS personne_physique,
         CASE WHEN statut_ul IN ('P', 'N') THEN 'P' ELSE 'O' END AS statut_diffusion,
         CASE WHEN {pp} OR statut_ul IN ('P', 'N') THEN NULL ELSE denomination_ul END AS denomination,
         etat_ul AS etat,
         TRY_CAST(creation_ul AS DATE) AS date_creation,
-        naf_ul AS naf,
-        coalesce(ns.section, nd.section) AS section_naf,
-        coalesce(ns.a38, nd.a38) AS a38,
-        coalesce(ns.secteur, nd.secteur) AS secteur_ess,
-        tranche_ul AS tranche_effectif,
-        TRY_CAST(annee_ul AS INTEGER) AS annee_effectif,
-        t.bas AS effectif_bas, t.central AS effectif_central, t.haut AS effectif_haut,
+        {colonnes_nomenclatures},
         CASE employeur_ul WHEN 'O' THEN TRUE WHEN 'N' THEN FALSE END AS employeur,
         t.employeur AS employeur_tranche,
         {q["conflit"]} AS conflit_cj_insee,
         (tranche_ul IS NOT NULL AND t.code IS NULL) AS tranche_inconnue
     FROM q
-    LEFT JOIN naf_map ns ON ns.code = q.naf_ul
-    LEFT JOIN naf_map nd ON nd.code = substr(q.naf_ul, 1, 2)
-    LEFT JOIN tranches t ON t.code = q.tranche_ul
+    {jointures_nomenclatures}
     """
 
 
@@ -476,6 +490,7 @@ def _sql_etablissements(
         ul_trouvee="ul_trouvee",
     )
     cols_l, joins_l = _jointures_listes(listes, "e.siren_et")
+    colonnes_nomenclatures, jointures_nomenclatures = _sql_nomenclatures("et")
     pp = _prefixes("cj", cj.prefixes_personnes_physiques)
     masque = f"(statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR {pp} OR NOT ul_trouvee)"
     employeur = (
@@ -507,21 +522,9 @@ def _sql_etablissements(
              ELSE denomination_ul END AS denomination,
         CASE WHEN {masque} THEN NULL ELSE enseigne_et END AS enseigne,
         cj AS categorie_juridique,
-        {q["famille"]} AS famille_ess,
-        famille_cj AS famille_statutaire,
-        {q["ess"]} AS ess,
-        {q["sources"]} AS sources_ess,
-        {q["raison"]} AS raison_ess,
-        flag_insee AS indicateur_ess_insee
-        {_colonnes_listes_sortie(listes)},
+        {_sql_colonnes_ess(q, listes)},
         coalesce({_prefixes("cj", cj.prefixes_secteur_public)}, FALSE) AS secteur_public,
-        naf_et AS naf,
-        coalesce(ns.section, nd.section) AS section_naf,
-        coalesce(ns.a38, nd.a38) AS a38,
-        coalesce(ns.secteur, nd.secteur) AS secteur_ess,
-        tranche_et AS tranche_effectif,
-        TRY_CAST(annee_et AS INTEGER) AS annee_effectif,
-        t.bas AS effectif_bas, t.central AS effectif_central, t.haut AS effectif_haut,
+        {colonnes_nomenclatures},
         {employeur} AS employeur,
         t.employeur AS employeur_tranche,
         commune_et AS commune_origine,
@@ -532,9 +535,7 @@ def _sql_etablissements(
         {q["conflit"]} AS conflit_cj_insee,
         (tranche_et IS NOT NULL AND t.code IS NULL) AS tranche_inconnue
     FROM q
-    LEFT JOIN naf_map ns ON ns.code = q.naf_et
-    LEFT JOIN naf_map nd ON nd.code = substr(q.naf_et, 1, 2)
-    LEFT JOIN tranches t ON t.code = q.tranche_et
+    {jointures_nomenclatures}
     """
 
 
