@@ -83,55 +83,114 @@ def _decoder(curseur: str) -> dict[str, Any]:
 
 
 _CACHE_MAX = 2048
-_cache_comptes: OrderedDict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = OrderedDict()
+# (filters other than the facets) -> counts per (famille, secteur, taille, en_qpv) cell
+_cache_cubes: OrderedDict[
+    tuple[Any, ...], list[tuple[str | None, str | None, str | None, bool, int]]
+] = OrderedDict()
 _verrou_cache = threading.Lock()
+# The facets: each is counted under every active filter except its own.
+FACETTES = ("famille", "secteur", "taille", "perimetre")
 
 
 def _cle(c: Criteres, date: str, chemin: str) -> tuple[Any, ...]:
-    return (
-        chemin,
-        date,
-        c.territoire,
-        c.perimetre,
-        tuple(c.famille),
-        tuple(c.secteur),
-        tuple(c.taille),
-        c.q,
-        c.proche_qpv_m,
-        c.employeur,
-        c.millesime,
-    )
+    """Signature of the filters that are not facets (the cube depends on nothing else)."""
+    return (chemin, date, c.territoire, c.q, c.proche_qpv_m, c.employeur, c.millesime)
 
 
 class Annuaire:
     """Queries over ``etablissements_ess`` for one warehouse view.
 
-    The total and the facet counts of a search do not depend on the page: they are computed
-    once per search and kept in a small per-process cache (the warehouse is read-only for the
-    process's lifetime, so they cannot go stale).
+    The total and the facet counts of a search do not depend on the page nor on the facet
+    filters themselves: one scan under the non-facet filters counts the establishments per
+    (famille, secteur, taille, en/hors QPV) cell, at most a few hundred cells, from which the
+    total and every facet are summed exactly. The cell counts are kept in a small per-process
+    cache (the warehouse is read-only for the process's lifetime, so they cannot go stale), so
+    paging or toggling a facet costs no further count.
     """
 
     def __init__(self, entrepot: Entrepot) -> None:
         self.e = entrepot
 
-    def _comptes(self, c: Criteres, date: str) -> tuple[int, dict[str, dict[str, int]]]:
+    def _cube(
+        self, c: Criteres, date: str
+    ) -> list[tuple[str | None, str | None, str | None, bool, int]]:
         cle = _cle(c, date, str(self.e.chemin))
         with _verrou_cache:
-            if cle in _cache_comptes:
-                _cache_comptes.move_to_end(cle)
-                return _cache_comptes[cle]
-        where, params = self._where(c, date)
-        ligne = self.e.con.execute(
-            f"SELECT count(*) FROM etablissements_ess WHERE {where}", params
-        ).fetchone()
-        valeur = (int(ligne[0]) if ligne else 0, self.facettes(c, date))
+            if cle in _cache_cubes:
+                _cache_cubes.move_to_end(cle)
+                return _cache_cubes[cle]
+        where, params = self._where(c, date, sauf=FACETTES)
+        cas = " ".join(
+            f"WHEN coalesce(effectif_central, 0) > {bas} AND coalesce(effectif_central, 0) <= {haut} "
+            f"THEN '{nom}'"
+            for nom, (bas, haut) in TAILLES.items()
+        )
+        lignes = self.e.con.execute(
+            f"SELECT famille_ess, secteur_ess, CASE {cas} END, qpv_{c.millesime} IS NOT NULL, "
+            f"count(*) FROM etablissements_ess WHERE {where} GROUP BY ALL",
+            params,
+        ).fetchall()
+        cube = [(f, s, t, bool(q), int(n)) for f, s, t, q, n in lignes]
         with _verrou_cache:
-            _cache_comptes[cle] = valeur
-            while len(_cache_comptes) > _CACHE_MAX:
-                _cache_comptes.popitem(last=False)
-        return valeur
+            _cache_cubes[cle] = cube
+            while len(_cache_cubes) > _CACHE_MAX:
+                _cache_cubes.popitem(last=False)
+        return cube
 
-    def _where(self, c: Criteres, date: str, sauf: str | None = None) -> tuple[str, list[Any]]:
+    @staticmethod
+    def _retenue(
+        c: Criteres, cellule: tuple[str | None, str | None, str | None, bool, int], sauf: str
+    ) -> bool:
+        """Whether a cube cell passes every facet filter of ``c`` except ``sauf``."""
+        famille, secteur, taille, en_qpv, _ = cellule
+        if c.famille and sauf != "famille" and famille not in c.famille:
+            return False
+        if c.secteur and sauf != "secteur" and secteur not in c.secteur:
+            return False
+        if c.taille and sauf != "taille" and taille not in c.taille:
+            return False
+        if sauf != "perimetre":
+            if c.perimetre == "en_qpv" and not en_qpv:
+                return False
+            if c.perimetre == "hors_qpv" and en_qpv:
+                return False
+        return True
+
+    def _comptes(self, c: Criteres, date: str) -> tuple[int, dict[str, dict[str, int]]]:
+        cube = self._cube(c, date)
+        total = sum(cel[4] for cel in cube if self._retenue(c, cel, sauf=""))
+        return total, self._facettes_du_cube(c, cube)
+
+    def _facettes_du_cube(
+        self, c: Criteres, cube: list[tuple[str | None, str | None, str | None, bool, int]]
+    ) -> dict[str, dict[str, int]]:
+        res: dict[str, dict[str, int]] = {}
+        for nom, i in (("famille", 0), ("secteur", 1)):
+            compte: dict[str, int] = {}
+            for cel in cube:
+                k = cel[i]
+                if k is not None and self._retenue(c, cel, sauf=nom):
+                    compte[str(k)] = compte.get(str(k), 0) + cel[4]
+            res[nom] = dict(sorted(compte.items(), key=lambda kv: (-kv[1], kv[0])))
+        par_taille: dict[str, int] = {}
+        for cel in cube:
+            if cel[2] is not None and self._retenue(c, cel, sauf="taille"):
+                par_taille[str(cel[2])] = par_taille.get(str(cel[2]), 0) + cel[4]
+        res["taille"] = {t: par_taille[t] for t in TAILLES if t in par_taille}
+        en = hors = 0
+        for cel in cube:
+            if self._retenue(c, cel, sauf="perimetre"):
+                if cel[3]:
+                    en += cel[4]
+                else:
+                    hors += cel[4]
+        res["perimetre"] = {"en_qpv": en, "hors_qpv": hors}
+        return res
+
+    def _where(
+        self, c: Criteres, date: str, sauf: str | tuple[str, ...] | None = None
+    ) -> tuple[str, list[Any]]:
+        sauf_ = (sauf,) if isinstance(sauf, str) else (sauf or ())
         m = c.millesime
         conds = ["date_stock = ?", "etat = 'A'"]
         params: list[Any] = [date]
@@ -144,18 +203,18 @@ class Annuaire:
             elif terr["type"] != "france":
                 conds.append(f"{terr['type']} = ?")
                 params.append(terr["code"])
-        if sauf != "perimetre":
+        if "perimetre" not in sauf_:
             if c.perimetre == "en_qpv":
                 conds.append(f"qpv_{m} IS NOT NULL")
             elif c.perimetre == "hors_qpv":
                 conds.append(f"qpv_{m} IS NULL")
-        if c.famille and sauf != "famille":
+        if c.famille and "famille" not in sauf_:
             conds.append(f"famille_ess IN ({', '.join('?' * len(c.famille))})")
             params.extend(c.famille)
-        if c.secteur and sauf != "secteur":
+        if c.secteur and "secteur" not in sauf_:
             conds.append(f"secteur_ess IN ({', '.join('?' * len(c.secteur))})")
             params.extend(c.secteur)
-        if c.taille and sauf != "taille":
+        if c.taille and "taille" not in sauf_:
             morceaux = []
             for t in c.taille:
                 bas, haut = TAILLES[t]
@@ -279,36 +338,7 @@ class Annuaire:
 
     def facettes(self, c: Criteres, date: str) -> dict[str, dict[str, int]]:
         """Counts per value of each facet, under every other active filter."""
-        res: dict[str, dict[str, int]] = {}
-        for nom, expr in (("famille", "famille_ess"), ("secteur", "secteur_ess")):
-            where, params = self._where(c, date, sauf=nom)
-            lignes = self.e.con.execute(
-                f"SELECT {expr}, count(*) FROM etablissements_ess WHERE {where} "
-                "GROUP BY 1 ORDER BY 2 DESC, 1",
-                params,
-            ).fetchall()
-            res[nom] = {str(k): int(n) for k, n in lignes if k is not None}
-        where, params = self._where(c, date, sauf="taille")
-        cas = " ".join(
-            f"WHEN coalesce(effectif_central, 0) > {bas} AND coalesce(effectif_central, 0) <= {haut} "
-            f"THEN '{nom}'"
-            for nom, (bas, haut) in TAILLES.items()
-        )
-        lignes = self.e.con.execute(
-            f"SELECT CASE {cas} END, count(*) FROM etablissements_ess WHERE {where} GROUP BY 1",
-            params,
-        ).fetchall()
-        par_taille = {str(k): int(n) for k, n in lignes if k is not None}
-        res["taille"] = {t: par_taille[t] for t in TAILLES if t in par_taille}
-        where, params = self._where(c, date, sauf="perimetre")
-        m = c.millesime
-        ligne = self.e.con.execute(
-            f"SELECT count(*) FILTER (WHERE qpv_{m} IS NOT NULL), count(*) FILTER (WHERE qpv_{m} IS NULL) "
-            f"FROM etablissements_ess WHERE {where}",
-            params,
-        ).fetchone() or (0, 0)
-        res["perimetre"] = {"en_qpv": int(ligne[0]), "hors_qpv": int(ligne[1])}
-        return res
+        return self._facettes_du_cube(c, self._cube(c, date))
 
     def exporter(self, c: Criteres) -> tuple[list[str], list[dict[str, Any]], str]:
         """Every matching row (up to EXPORT_MAX) for the CSV export; returns names, rows, date."""
