@@ -560,7 +560,12 @@ def _ecrire_etablissements(
     """ESS establishments (active and closed) of this stock, for evolutions and listings.
 
     Masked fields never enter the warehouse: names and coordinates of establishments with
-    statut_diffusion = 'P' are dropped here whatever the qualified file holds."""
+    statut_diffusion = 'P' are dropped here whatever the qualified file holds.
+
+    Each stock date is appended in one sorted block (etat, departement, epci, commune, siret):
+    DuckDB's per-row-group min/max then skip closed establishments and other territories, so a
+    directory search on a commune, EPCI, QPV or departement reads a few row groups instead of
+    the whole national table."""
     existantes = {r[0] for r in con.execute("DESCRIBE etablissements_ess").fetchall()}
     for m in millesimes:
         for col, typ in ((f"qpv_{m}", "VARCHAR"), (f"distance_qpv_{m}_m", "DOUBLE")):
@@ -568,6 +573,8 @@ def _ecrire_etablissements(
                 con.execute(f"ALTER TABLE etablissements_ess ADD COLUMN {col} {typ}")
     cols_m = ", ".join(f'q."qpv_{m}", q."distance_qpv_{m}_m"' for m in millesimes)
     noms_m = ", ".join(f"qpv_{m}, distance_qpv_{m}_m" for m in millesimes)
+    # The build turns insertion order off for speed; this table's physical order is the point.
+    con.execute("SET preserve_insertion_order = true")
     con.execute(
         f"""INSERT INTO etablissements_ess (date_stock, siret, siren, etat, date_creation, denomination,
             enseigne, categorie_juridique, famille_ess, secteur_ess, naf, tranche_effectif,
@@ -583,8 +590,10 @@ def _ecrire_etablissements(
             CASE WHEN q.statut_diffusion = 'O' THEN q.lat END,
             q.statut_position, {cols_m}
         FROM qualifie q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
-        WHERE q.ess"""
+        WHERE q.ess
+        ORDER BY q.etat, coalesce(m.departement, q.departement::VARCHAR), m.epci, m.commune, q.siret"""
     )
+    con.execute("SET preserve_insertion_order = false")
 
 
 def construire(
