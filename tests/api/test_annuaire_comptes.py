@@ -148,3 +148,27 @@ def test_etablissements_ess_ecrits_tries_par_territoire(demo: DemoT) -> None:
             ).fetchall()
             assert len(physique) > 100
             assert physique == trie, d
+
+
+def test_recherche_vide_et_curseur_toujours_verifie(client: TestClient) -> None:
+    vide = _chercher(client, q="zzqxwv introuvable")
+    assert vide["total"] == 0 and vide["resultats"] == [] and vide["suivant"] is None
+    assert vide["facettes"]["perimetre"] == {"en_qpv": 0, "hors_qpv": 0}
+    assert vide["facettes"]["famille"] == {} and vide["facettes"]["taille"] == {}
+    r = client.get(
+        "/api/v1/etablissements",
+        params={
+            "territoire": f"epci:{EPCI}",
+            "q": "zzqxwv introuvable",
+            "curseur": "pas-un-curseur",
+        },
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["champ"] == "curseur"
+    autre = _chercher(client, limite=1, tri="siret")["suivant"]
+    assert autre
+    r = client.get(
+        "/api/v1/etablissements",
+        params={"territoire": f"epci:{EPCI}", "q": "zzqxwv", "tri": "nom", "curseur": autre},
+    )
+    assert r.status_code == 400 and r.json()["champ"] == "curseur", r.text

@@ -87,6 +87,8 @@ _CACHE_MAX = 2048
 _cache_cubes: OrderedDict[
     tuple[Any, ...], list[tuple[str | None, str | None, str | None, bool, int]]
 ] = OrderedDict()
+# (warehouse, 'TYPE:CODE', millesime) -> (column, code) of the territory filter
+_cache_territoires: OrderedDict[tuple[str, str, str], tuple[str, str] | None] = OrderedDict()
 _verrou_cache = threading.Lock()
 # The facets: each is counted under every active filter except its own.
 FACETTES = ("famille", "secteur", "taille", "perimetre")
@@ -187,6 +189,27 @@ class Annuaire:
         res["perimetre"] = {"en_qpv": en, "hors_qpv": hors}
         return res
 
+    def _filtre_territoire(self, territoire: str, millesime: str) -> tuple[str, str] | None:
+        """(column, code) selecting the territory's establishments; None for the whole of France.
+
+        Resolved once per process and territory (unknown territories raise each time)."""
+        cle = (str(self.e.chemin), territoire, millesime)
+        with _verrou_cache:
+            if cle in _cache_territoires:
+                _cache_territoires.move_to_end(cle)
+                return _cache_territoires[cle]
+        terr = self.e.territoire(territoire, millesime)
+        filtre: tuple[str, str] | None = None
+        if terr["type"] == "qpv":
+            filtre = (f"qpv_{terr['millesime']}", str(terr["code"]))
+        elif terr["type"] != "france":
+            filtre = (str(terr["type"]), str(terr["code"]))
+        with _verrou_cache:
+            _cache_territoires[cle] = filtre
+            while len(_cache_territoires) > _CACHE_MAX:
+                _cache_territoires.popitem(last=False)
+        return filtre
+
     def _where(
         self, c: Criteres, date: str, sauf: str | tuple[str, ...] | None = None
     ) -> tuple[str, list[Any]]:
@@ -195,14 +218,10 @@ class Annuaire:
         conds = ["date_stock = ?", "etat = 'A'"]
         params: list[Any] = [date]
         if c.territoire:
-            terr = self.e.territoire(c.territoire, m)
-            if terr["type"] == "qpv":
-                m_terr = terr["millesime"]
-                conds.append(f"qpv_{m_terr} = ?")
-                params.append(terr["code"])
-            elif terr["type"] != "france":
-                conds.append(f"{terr['type']} = ?")
-                params.append(terr["code"])
+            filtre = self._filtre_territoire(c.territoire, m)
+            if filtre is not None:
+                conds.append(f"{filtre[0]} = ?")
+                params.append(filtre[1])
         if "perimetre" not in sauf_:
             if c.perimetre == "en_qpv":
                 conds.append(f"qpv_{m} IS NOT NULL")
@@ -307,13 +326,16 @@ class Annuaire:
             sql_where += f" AND (({expr}) {op} ? OR (({expr}) = ? AND siret > ?))"
             sql_params.extend([cur["k"], cur["k"], cur["s"]])
         ordre = f"{expr} {'DESC' if desc else 'ASC'}, siret ASC"
-        res = self.e.con.execute(
-            f"SELECT {self._colonnes(c.millesime)}, {expr} AS _cle FROM etablissements_ess "
-            f"WHERE {sql_where} ORDER BY {ordre} LIMIT {limite + 1}",
-            sql_params,
-        )
-        noms = [d[0] for d in res.description]
-        lignes = res.fetchall()
+        noms: list[str] = []
+        lignes: list[tuple[Any, ...]] = []
+        if total:  # the exact total is known: an empty search needs no page query
+            res = self.e.con.execute(
+                f"SELECT {self._colonnes(c.millesime)}, {expr} AS _cle FROM etablissements_ess "
+                f"WHERE {sql_where} ORDER BY {ordre} LIMIT {limite + 1}",
+                sql_params,
+            )
+            noms = [d[0] for d in res.description]
+            lignes = res.fetchall()
         suivant = None
         if len(lignes) > limite:
             lignes = lignes[:limite]
