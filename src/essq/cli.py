@@ -14,13 +14,11 @@ import typer
 
 from essq import __version__, cli_fr
 from essq.cli_outils import executer
-from essq.options import OptionHome
+from essq.options import PARAMETRES, OptionHome
 
 __all__ = ["OptionHome", "app", "main"]
 
 cli_fr.installer()
-
-PARAMETRES = {"help_option_names": ["-h", "--help"]}
 
 
 app = typer.Typer(

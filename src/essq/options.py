@@ -38,9 +38,14 @@ OptionFormat = Annotated[
 ]
 
 
+PARAMETRES = {"help_option_names": ["-h", "--help"]}
+
+
 def groupe(aide: str) -> typer.Typer:
     """A sub-command group (``essq <groupe> …``) with its French help, shown when called bare."""
-    return typer.Typer(help=aide, no_args_is_help=True, rich_markup_mode="rich")
+    return typer.Typer(
+        help=aide, no_args_is_help=True, rich_markup_mode="rich", context_settings=PARAMETRES
+    )
 
 
 def afficher_json(valeur: object) -> None:

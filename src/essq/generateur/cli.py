@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from essq.console import console
-from essq.options import OptionHome
+from essq.options import PARAMETRES, OptionHome
 
 AIDE = (
     "Génère des fichiers aux formats officiels (stocks SIRENE, QPV, COG, zonages) pour les "
@@ -23,7 +23,7 @@ def enregistrer(app: typer.Typer) -> None:
         help=AIDE,
         no_args_is_help=False,
         invoke_without_command=True,
-        context_settings={"help_option_names": ["-h", "--help"]},
+        context_settings=PARAMETRES,
     )
 
     @groupe.callback(invoke_without_command=True)

@@ -5,9 +5,7 @@ from typing import Annotated
 
 import typer
 
-from essq.options import OptionHome
-
-PARAMETRES = {"help_option_names": ["-h", "--help"]}
+from essq.options import OptionHome, groupe
 
 AIDE_QUALIFIER = (
     "Qualifie un stock SIRENE : famille ESS (catégorie juridique, indicateur de l'Insee, "
@@ -17,16 +15,12 @@ AIDE_QUALIFIER = (
 
 
 def enregistrer(app: typer.Typer) -> None:
-    sirene = typer.Typer(
-        help="Fichiers stock SIRENE de l'Insee : qualification ESS des unités légales et des "
-        "établissements, listes complémentaires.",
-        context_settings=PARAMETRES,
-        no_args_is_help=True,
+    sirene = groupe(
+        "Fichiers stock SIRENE de l'Insee : qualification ESS des unités légales et des "
+        "établissements, listes complémentaires."
     )
-    listes_app = typer.Typer(
-        help="Listes complémentaires d'unités de l'ESS (ESS France, ESUS, SIAE, fonds de dotation).",
-        context_settings=PARAMETRES,
-        no_args_is_help=True,
+    listes_app = groupe(
+        "Listes complémentaires d'unités de l'ESS (ESS France, ESUS, SIAE, fonds de dotation)."
     )
 
     @sirene.command("qualifier", help=AIDE_QUALIFIER)

@@ -10,9 +10,7 @@ import typer
 from essq.config import emplacements
 from essq.console import afficher_json, afficher_rapport, apercu, console
 from essq.erreurs import ErreurUtilisateur
-from essq.options import OptionHome
-
-PARAMETRES = {"help_option_names": ["-h", "--help"]}
+from essq.options import OptionHome, groupe
 
 OptionMillesimes = Annotated[
     str | None,
@@ -36,22 +34,16 @@ def _qpv(codes: list[str]) -> str:
 
 
 def enregistrer(app: typer.Typer) -> None:
-    territoires = typer.Typer(
-        help="Géographie officielle : contours des QPV (2015, 2024), COG (communes, EPCI, "
-        "départements, régions) et zonages (ZRR, FRR, ACV, PVD, ORT).",
-        context_settings=PARAMETRES,
-        no_args_is_help=True,
+    territoires = groupe(
+        "Géographie officielle : contours des QPV (2015, 2024), COG (communes, EPCI, "
+        "départements, régions) et zonages (ZRR, FRR, ACV, PVD, ORT)."
     )
-    qpv = typer.Typer(
-        help="Localiser des points dans les quartiers prioritaires (QPV) : contenant, QPV le "
-        "plus proche, distance, zonages.",
-        context_settings=PARAMETRES,
-        no_args_is_help=True,
+    qpv = groupe(
+        "Localiser des points dans les quartiers prioritaires (QPV) : contenant, QPV le "
+        "plus proche, distance, zonages."
     )
-    donnees = typer.Typer(
-        help="Fichiers officiels (QPV, COG, zonages, SIRENE) : catalogue et téléchargement.",
-        context_settings=PARAMETRES,
-        no_args_is_help=True,
+    donnees = groupe(
+        "Fichiers officiels (QPV, COG, zonages, SIRENE) : catalogue et téléchargement."
     )
 
     @territoires.command("importer-qpv")
