@@ -1,5 +1,7 @@
 """Run every benchmark module ``bench/bench_*.py`` (or those named on the command line).
 
+Usage: ``python -m bench [NOM…] [OPTIONS…]``, e.g. ``python -m bench api --home H --duree 120``.
+
 Each module exposes ``main(args: list[str]) -> dict`` and prints its own report; this runner
 collects the returned figures into ``bench/resultats/<date>.json``.
 """
@@ -17,7 +19,10 @@ import bench
 
 
 def main(argv: list[str]) -> int:
-    noms = [a for a in argv if not a.startswith("-")]
+    # Leading words name the benchmarks; everything from the first option on goes to each
+    # benchmark untouched (options may take values: ``--home DOSSIER``, ``--duree 120``).
+    premier_option = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    noms, options = argv[:premier_option], argv[premier_option:]
     modules = sorted(
         m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
     )
@@ -27,7 +32,7 @@ def main(argv: list[str]) -> int:
     for nom in modules:
         print(f"\n=== {nom} ===", flush=True)
         module = importlib.import_module(f"bench.{nom}")
-        resultats[nom] = module.main([a for a in argv if a.startswith("-")])
+        resultats[nom] = module.main(options)
     dossier = Path(__file__).parent / "resultats"
     dossier.mkdir(exist_ok=True)
     sortie = dossier / f"{dt.datetime.now():%Y%m%d-%H%M%S}.json"
