@@ -45,6 +45,7 @@ class Source:
     encodage: str = "utf-8"
     delimiteur: str = ","
     avertissements: list[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)  # Parquet: column -> Arrow type
 
     def sql_table(self) -> str:
         chemin = str(self.lecture).replace("'", "''")
@@ -62,13 +63,28 @@ class Source:
         return "{" + paires + "}"
 
     def expression(self, colonne: str | None) -> str:
-        """SQL text expression of ``colonne`` (NULL when the column is absent)."""
+        """SQL text expression of ``colonne`` (NULL when the column is absent or empty).
+
+        CSV values are trimmed; Parquet text columns are taken as they are (a typed binary
+        format: INSEE writes no padding, and trimming every value of 42 M rows costs more than
+        reading them), empty strings becoming NULL; typed Parquet columns are cast to text.
+        """
         if colonne is None:
             return "CAST(NULL AS VARCHAR)"
         ident = '"' + colonne.replace('"', '""') + '"'
         if self.format == "parquet":
-            return f"NULLIF(TRIM(CAST({ident} AS VARCHAR)), '')"
+            if self.types.get(colonne, "string") in ("string", "large_string"):
+                return f"NULLIF({ident}, '')"
+            return f"CAST({ident} AS VARCHAR)"
         return f"NULLIF(TRIM({ident}), '')"
+
+    def expression_native(self, colonne: str | None) -> str:
+        """Like :meth:`expression`, but a typed Parquet column (date, integer, timestamp) keeps
+        its type: callers convert with ``TRY_CAST``, which accepts both text and native values."""
+        natif = self.types.get(colonne or "", "string") not in ("string", "large_string", "bool")
+        if colonne is not None and self.format == "parquet" and natif:
+            return '"' + colonne.replace('"', '""') + '"'
+        return self.expression(colonne)
 
 
 def _erreur_lecture(chemin: Path, message: str, correctif: str) -> ErreurUtilisateur:
@@ -149,7 +165,8 @@ def ouvrir_source(chemin: Path | str, *, dossier_temp: Path | None = None) -> It
                 f"Fichier Parquet illisible ou tronqué ({exc})",
                 "Télécharger à nouveau le fichier Parquet de l'Insee.",
             ) from exc
-        yield Source(chemin, chemin, "parquet", list(schema.names))
+        types = {c.name: str(c.type) for c in schema}
+        yield Source(chemin, chemin, "parquet", list(schema.names), types=types)
         return
     if magie.startswith(b"PK") or chemin.suffix.lower() == ".zip":
         with _extraire_zip(chemin, dossier_temp) as extrait:

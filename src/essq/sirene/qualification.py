@@ -71,6 +71,8 @@ COLONNES_ET_OPTIONNELLES = {
     "traitement": "dateDernierTraitementEtablissement",
 }
 FORMATS_SORTIE = (".parquet", ".csv")
+# Columns read with their Parquet type (TRY_CAST downstream accepts text and native values)
+_NATIFS = frozenset({"creation", "annee", "traitement"})
 
 
 class TerritoiresLike(Protocol):
@@ -154,27 +156,18 @@ def _expr_qualification(
     *,
     cj: str,
     flag: str,
-    naf_perimetre: str,
     listes: dict[str, str],
-    exclusions_naf: bool,
     exclure_fonds_dotation: bool,
     ul_trouvee: str = "TRUE",
 ) -> dict[str, str]:
-    """SQL expressions (over already-joined columns) of the ESS perimeter and its reasons."""
+    """SQL expressions of the ESS perimeter and its reasons, over columns ``famille_cj``,
+    ``exclusion_naf`` (see _exclusion_naf), ``l_<liste>`` and the ``cj``/``flag`` given."""
     table = nom.table_cj()
     l_col = {t: f"l_{t}" for t in listes}
 
     def liste(t: str) -> str:
         return f"coalesce({l_col[t]}, FALSE)" if t in listes else "FALSE"
 
-    if exclusions_naf and table.exclusions_naf:
-        cas = " ".join(
-            f"WHEN starts_with({naf_perimetre}, {_lit(p)}) THEN {_lit(p + ' : ' + c)}"
-            for p, c in table.exclusions_naf
-        )
-        exclusion = f"(CASE {cas} END)"
-    else:
-        exclusion = "CAST(NULL AS VARCHAR)"
     fdd = f"({liste('fonds_dotation')} AND {cj} = '9300')" if exclure_fonds_dotation else "FALSE"
     cj_ess = f"(famille_cj IS NOT NULL AND exclusion_naf IS NULL AND NOT {fdd})"
     insee = f"({flag} = 'O')"
@@ -210,7 +203,6 @@ def _expr_qualification(
         "ELSE 'hors_ess' END)"
     )
     return {
-        "exclusion_naf": exclusion,
         "ess": ess,
         "sources": sources,
         "raison": raison,
@@ -292,7 +284,10 @@ def _vue_unites_legales(
             "Colonne economieSocialeSolidaireUniteLegale absente : les sociétés commerciales de "
             "l'ESS ne peuvent être repérées que par les listes importées."
         )
-    e = {k: source.expression(v) for k, v in col.items()}
+    e = {
+        k: source.expression_native(v) if k in _NATIFS else source.expression(v)
+        for k, v in col.items()
+    }
     con.execute(
         f"""CREATE TEMP VIEW ul_src AS SELECT
             {e["siren"]} AS siren, {e["cj"]} AS cj, upper({e["flag"]}) AS flag_insee,
@@ -334,18 +329,101 @@ def _jointures_listes(listes: dict[str, str], cle: str) -> tuple[str, str]:
 
 def _colonnes_listes_sortie(listes: dict[str, str]) -> str:
     return "".join(
-        f", {'l_' + t if t in listes else 'CAST(NULL AS BOOLEAN)'} AS liste_{t}"
+        f", {'q.l_' + t if t in listes else 'CAST(NULL AS BOOLEAN)'} AS liste_{t}"
         for t in TYPES_LISTE
     )
 
 
-def _sql_colonnes_ess(q: dict[str, str], listes: dict[str, str]) -> str:
-    """The ESS qualification columns, the same in both outputs (``q``: _expr_qualification)."""
-    return f"""{q["famille"]} AS famille_ess,
-        famille_cj AS famille_statutaire,
-        {q["ess"]} AS ess,
-        {q["sources"]} AS sources_ess,
-        {q["raison"]} AS raison_ess,
+def _exclusion_naf(naf: str, exclusions_naf: bool) -> str:
+    """SQL expression of the NAF exclusion (``'prefix : comment'``) of ``naf``, or NULL."""
+    table = nom.table_cj()
+    if not (exclusions_naf and table.exclusions_naf):
+        return "CAST(NULL AS VARCHAR)"
+    cas = " ".join(
+        f"WHEN starts_with({naf}, {_lit(p)}) THEN {_lit(p + ' : ' + c)}"
+        for p, c in table.exclusions_naf
+    )
+    return f"(CASE {cas} END)"
+
+
+COLONNES_COMBINAISON = (
+    "famille_ess",
+    "famille_statutaire",
+    "ess",
+    "sources_ess",
+    "raison_ess",
+    "secteur_public",
+    "personne_physique",
+    "conflit_cj_insee",
+)
+
+
+def _creer_combinaisons(
+    con: duckdb.DuckDBPyConnection,
+    listes: dict[str, str],
+    exclusions_naf: bool,
+    exclure_fdd: bool,
+) -> None:
+    """Table ``qualif_combo``: the ESS verdict of every combination of what it depends on.
+
+    The verdict of a row depends only on (legal unit found, catégorie juridique, INSEE flag,
+    NAF exclusion, presence on each imported list): a few thousand combinations against
+    millions of rows. The rules (_expr_qualification) run once per combination here; each row
+    then gets its verdict by a join (``_jointure_combinaisons``).
+    """
+    table = nom.table_cj()
+    exclusions = ["CAST(NULL AS VARCHAR)"]
+    if exclusions_naf:
+        exclusions += [_lit(p + " : " + c) for p, c in table.exclusions_naf]
+    q = _expr_qualification(
+        cj="k_cj",
+        flag="k_flag",
+        listes=listes,
+        exclure_fonds_dotation=exclure_fdd,
+        ul_trouvee="k_trouvee",
+    )
+    valeurs_listes = "".join(f" CROSS JOIN (VALUES (FALSE), (TRUE)) lt_{t}(l_{t})" for t in listes)
+    colonnes_listes = "".join(f", l_{t}" for t in listes)
+    pp = _prefixes("k_cj", table.prefixes_personnes_physiques)
+    con.execute(
+        f"""CREATE TEMP TABLE qualif_combo AS
+        WITH base AS (
+            SELECT k_trouvee, k_cj, k_flag, exclusion_naf, f.famille AS famille_cj {colonnes_listes}
+            FROM (SELECT DISTINCT cj AS k_cj FROM ul UNION SELECT NULL) c
+            CROSS JOIN (VALUES ('O'), ('N'), (NULL)) fl(k_flag)
+            CROSS JOIN (VALUES {", ".join(f"({e})" for e in exclusions)}) ex(exclusion_naf)
+            CROSS JOIN (VALUES (TRUE), (FALSE)) tr(k_trouvee)
+            {valeurs_listes}
+            LEFT JOIN cj_famille f ON f.code = c.k_cj
+        )
+        SELECT k_trouvee, k_cj, k_flag, exclusion_naf AS k_excl {colonnes_listes},
+            {q["famille"]} AS famille_ess,
+            famille_cj AS famille_statutaire,
+            {q["ess"]} AS ess,
+            {q["sources"]} AS sources_ess,
+            {q["raison"]} AS raison_ess,
+            coalesce({_prefixes("k_cj", table.prefixes_secteur_public)}, FALSE) AS secteur_public,
+            coalesce({pp}, FALSE) AS personne_physique,
+            {q["conflit"]} AS conflit_cj_insee
+        FROM base"""
+    )
+
+
+def _jointure_combinaisons(listes: dict[str, str], trouvee: str) -> str:
+    """Join of ``q`` (cj, flag_insee, exclusion_naf, l_*) to its row of ``qualif_combo``."""
+    conditions = [
+        f"k.k_trouvee = {trouvee}",
+        "k.k_cj IS NOT DISTINCT FROM q.cj",
+        "k.k_flag IS NOT DISTINCT FROM (CASE WHEN q.flag_insee IN ('O', 'N') THEN q.flag_insee END)",
+        "k.k_excl IS NOT DISTINCT FROM q.exclusion_naf",
+        *(f"k.l_{t} = coalesce(q.l_{t}, FALSE)" for t in listes),
+    ]
+    return "LEFT JOIN qualif_combo k ON " + " AND ".join(conditions)
+
+
+def _sql_colonnes_combinaison(listes: dict[str, str]) -> str:
+    """The ESS qualification columns, the same in both outputs, from ``qualif_combo``."""
+    return f"""k.famille_ess, k.famille_statutaire, k.ess, k.sources_ess, k.raison_ess,
         flag_insee AS indicateur_ess_insee
         {_colonnes_listes_sortie(listes)}"""
 
@@ -366,40 +444,33 @@ def _sql_nomenclatures(suffixe: str) -> tuple[str, str]:
     return colonnes, jointures
 
 
-def _sql_unites_legales(listes: dict[str, str], exclusions_naf: bool, exclure_fdd: bool) -> str:
-    cj = nom.table_cj()
-    q = _expr_qualification(
-        cj="cj",
-        flag="flag_insee",
-        naf_perimetre="naf_ul",
-        listes=listes,
-        exclusions_naf=exclusions_naf,
-        exclure_fonds_dotation=exclure_fdd,
-    )
+def _sql_unites_legales(listes: dict[str, str], exclusions_naf: bool) -> str:
+    """One row per legal unit; the ESS verdict comes from ``qualif_combo``."""
     cols_l, joins_l = _jointures_listes(listes, "u.siren")
     colonnes_nomenclatures, jointures_nomenclatures = _sql_nomenclatures("ul")
-    pp = _prefixes("cj", cj.prefixes_personnes_physiques)
     return f"""
-    WITH base AS (
-        SELECT u.*, f.famille AS famille_cj {cols_l}
-        FROM ul u LEFT JOIN cj_famille f ON f.code = u.cj {joins_l}
-    ), q AS (SELECT *, {q["exclusion_naf"]} AS exclusion_naf FROM base)
+    WITH q AS (
+        SELECT u.*, {_exclusion_naf("u.naf_ul", exclusions_naf)} AS exclusion_naf {cols_l}
+        FROM ul u {joins_l}
+    )
     SELECT
         q.siren,
         q.cj AS categorieJuridiqueUniteLegale,
-        {_sql_colonnes_ess(q, listes)},
-        coalesce({_prefixes("q.cj", cj.prefixes_secteur_public)}, FALSE) AS secteur_public,
-        coalesce({pp}, FALSE) AS personne_physique,
+        {_sql_colonnes_combinaison(listes)},
+        k.secteur_public,
+        k.personne_physique,
         CASE WHEN statut_ul IN ('P', 'N') THEN 'P' ELSE 'O' END AS statut_diffusion,
-        CASE WHEN {pp} OR statut_ul IN ('P', 'N') THEN NULL ELSE denomination_ul END AS denomination,
+        CASE WHEN k.personne_physique OR statut_ul IN ('P', 'N') THEN NULL
+             ELSE denomination_ul END AS denomination,
         etat_ul AS etat,
         TRY_CAST(creation_ul AS DATE) AS date_creation,
         {colonnes_nomenclatures},
         CASE employeur_ul WHEN 'O' THEN TRUE WHEN 'N' THEN FALSE END AS employeur,
         t.employeur AS employeur_tranche,
-        {q["conflit"]} AS conflit_cj_insee,
+        k.conflit_cj_insee,
         (tranche_ul IS NOT NULL AND t.code IS NULL) AS tranche_inconnue
     FROM q
+    {_jointure_combinaisons(listes, "TRUE")}
     {jointures_nomenclatures}
     """
 
@@ -428,7 +499,10 @@ def _vue_etablissements(
             "Colonne caractereEmployeurEtablissement absente : le caractère employeur est déduit "
             "de la tranche d'effectif."
         )
-    e = {k: source.expression(v) for k, v in col.items()}
+    e = {
+        k: source.expression_native(v) if k in _NATIFS else source.expression(v)
+        for k, v in col.items()
+    }
     siren = f"coalesce({e['siren']}, substr({e['siret']}, 1, 9))"
     con.execute(
         f"""CREATE TEMP VIEW et_src AS SELECT
@@ -477,36 +551,27 @@ def _vue_etablissements(
 
 
 def _sql_etablissements(
-    listes: dict[str, str], exclusions_naf: bool, exclure_fdd: bool, employeur_present: bool
+    listes: dict[str, str], exclusions_naf: bool, employeur_present: bool
 ) -> str:
-    cj = nom.table_cj()
-    q = _expr_qualification(
-        cj="cj",
-        flag="flag_insee",
-        naf_perimetre="coalesce(naf_ul, naf_et)",
-        listes=listes,
-        exclusions_naf=exclusions_naf,
-        exclure_fonds_dotation=exclure_fdd,
-        ul_trouvee="ul_trouvee",
-    )
+    """One row per establishment, joined to its legal unit; the ESS verdict comes from
+    ``qualif_combo`` (the NAF exclusion looks at the legal unit's NAF, else the establishment's)."""
     cols_l, joins_l = _jointures_listes(listes, "e.siren_et")
     colonnes_nomenclatures, jointures_nomenclatures = _sql_nomenclatures("et")
-    pp = _prefixes("cj", cj.prefixes_personnes_physiques)
-    masque = f"(statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR {pp} OR NOT ul_trouvee)"
+    masque = "(statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR k.personne_physique OR NOT ul_trouvee)"
     employeur = (
         "CASE employeur_et WHEN 'O' THEN TRUE WHEN 'N' THEN FALSE END"
         if employeur_present
         else "t.employeur"
     )
-    coord = "TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
+    coord = "coalesce(TRY_CAST({c} AS DOUBLE), TRY_CAST(replace({c}, ',', '.') AS DOUBLE))"
+    exclusion = _exclusion_naf("coalesce(u.naf_ul, e.naf_et)", exclusions_naf)
     return f"""
-    WITH base AS (
+    WITH q AS (
         SELECT e.*, u.siren IS NOT NULL AS ul_trouvee, u.cj, u.flag_insee, u.statut_ul,
-               u.denomination_ul, u.naf_ul, f.famille AS famille_cj {cols_l}
+               u.denomination_ul, {exclusion} AS exclusion_naf {cols_l}
         FROM et e
-        LEFT JOIN ul u ON u.siren = e.siren_et
-        LEFT JOIN cj_famille f ON f.code = u.cj {joins_l}
-    ), q AS (SELECT *, {q["exclusion_naf"]} AS exclusion_naf FROM base)
+        LEFT JOIN ul u ON u.siren = e.siren_et {joins_l}
+    )
     SELECT
         CASE WHEN siret IS NULL OR NOT regexp_full_match(siret, '[0-9]{{14}}')
                THEN 'siret invalide (14 chiffres attendus)'
@@ -518,12 +583,12 @@ def _sql_etablissements(
         CASE WHEN siege_et IN ('true', '1', 'o', 'oui', 't') THEN TRUE
              WHEN siege_et IN ('false', '0', 'n', 'non', 'f') THEN FALSE END AS etablissement_siege,
         CASE WHEN statut_et IN ('P', 'N') THEN 'P' ELSE 'O' END AS statut_diffusion,
-        CASE WHEN statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR {pp} THEN NULL
-             ELSE denomination_ul END AS denomination,
+        CASE WHEN statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR k.personne_physique
+             THEN NULL ELSE denomination_ul END AS denomination,
         CASE WHEN {masque} THEN NULL ELSE enseigne_et END AS enseigne,
         cj AS categorie_juridique,
-        {_sql_colonnes_ess(q, listes)},
-        coalesce({_prefixes("cj", cj.prefixes_secteur_public)}, FALSE) AS secteur_public,
+        {_sql_colonnes_combinaison(listes)},
+        k.secteur_public,
         {colonnes_nomenclatures},
         {employeur} AS employeur,
         t.employeur AS employeur_tranche,
@@ -532,9 +597,10 @@ def _sql_etablissements(
         CASE WHEN statut_et IN ('P', 'N') THEN NULL ELSE {coord.format(c="y_et")} END AS y,
         (pays_et IS NOT NULL AND commune_et IS NULL) AS etranger,
         ul_trouvee AS unite_legale_trouvee,
-        {q["conflit"]} AS conflit_cj_insee,
+        k.conflit_cj_insee,
         (tranche_et IS NOT NULL AND t.code IS NULL) AS tranche_inconnue
     FROM q
+    {_jointure_combinaisons(listes, "q.ul_trouvee")}
     {jointures_nomenclatures}
     """
 
@@ -816,15 +882,14 @@ def qualifier(
                 tables_listes = _charger_listes(con, home, listes)
                 _vue_unites_legales(con, src_ul, rapport, dedoublonner)
                 if src_et is None:
-                    sql = _sql_unites_legales(tables_listes, exclusions_naf, exclure_fonds_dotation)
+                    _creer_combinaisons(con, tables_listes, exclusions_naf, exclure_fonds_dotation)
+                    sql = _sql_unites_legales(tables_listes, exclusions_naf)
                     total = _nombre_lignes(src_ul)
                 else:
                     col = _vue_etablissements(con, src_et, rapport, dedoublonner)
+                    _creer_combinaisons(con, tables_listes, exclusions_naf, exclure_fonds_dotation)
                     sql = _sql_etablissements(
-                        tables_listes,
-                        exclusions_naf,
-                        exclure_fonds_dotation,
-                        col["employeur"] is not None,
+                        tables_listes, exclusions_naf, col["employeur"] is not None
                     )
                     total = _nombre_lignes(src_et)
                 _executer(
