@@ -87,7 +87,7 @@ class TerritoiresLike(Protocol):
         y: np.ndarray,
         *,
         epsg: int | np.ndarray | None = None,
-        codes_commune: np.ndarray | None = None,
+        codes_commune: np.ndarray | pa.Array | None = None,
         millesimes: Sequence[str] | None = None,
         avec_distance: bool = True,
     ) -> pa.Table: ...
@@ -642,7 +642,7 @@ def _placer(
         x,
         y,
         epsg=None,
-        codes_commune=pc.fill_null(communes, "").to_numpy(zero_copy_only=False),
+        codes_commune=communes,  # Arrow: projections are resolved once per distinct code
         millesimes=list(millesimes),
         avec_distance=True,
     )
@@ -687,7 +687,11 @@ class _Ecrivain:
         if self.ecrivain is None:
             self.schema = table.schema
             if self.format == ".parquet":
-                self.ecrivain = pq.ParquetWriter(self.chemin, self.schema, compression="zstd")
+                # no column statistics: nothing filters this file by value ranges, and
+                # computing them costs about a fifth of the writing time
+                self.ecrivain = pq.ParquetWriter(
+                    self.chemin, self.schema, compression="zstd", write_statistics=False
+                )
             else:
                 self.ecrivain = pacsv.CSVWriter(self.chemin, self.schema)
         else:

@@ -172,11 +172,14 @@ class Territoires:
         y: np.ndarray,
         *,
         epsg: int | np.ndarray | None = None,
-        codes_commune: np.ndarray | None = None,
+        codes_commune: np.ndarray | pa.Array | None = None,
         millesimes: Sequence[str] | None = None,
         avec_distance: bool = True,
     ) -> pa.Table:
         """Containing QPV, nearest QPV and distance for each point, in input order.
+
+        ``codes_commune`` (numpy or Arrow, nulls/blanks allowed) gives each point's legal
+        projection when ``epsg`` is None, and checks the coordinates against it otherwise.
 
         See the module documentation of :mod:`essq.territoires` for the columns.
         """
