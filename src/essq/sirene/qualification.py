@@ -675,15 +675,33 @@ def _placer(
 
 
 class _Ecrivain:
-    """Batch writer to Parquet or CSV, one fixed schema."""
+    """Batch writer to Parquet or CSV, one fixed schema, writing in a background thread.
+
+    Encoding and compressing a batch (pyarrow releases the GIL) then overlaps with the placing
+    of the next one; at most one batch waits (bounded memory). Use as a context manager: on an
+    error the thread is stopped and the file left to the caller's atomic write to discard.
+    """
 
     def __init__(self, chemin: Path, format_sortie: str) -> None:
         self.chemin = chemin
         self.format = format_sortie
         self.ecrivain: Any = None
         self.schema: pa.Schema | None = None
+        self._file: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._fil: threading.Thread | None = None
+        self._erreur: BaseException | None = None
 
-    def ecrire(self, table: pa.Table) -> None:
+    def __enter__(self) -> _Ecrivain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._arreter()
+        if self.ecrivain is not None:
+            with contextlib.suppress(Exception):
+                self.ecrivain.close()
+            self.ecrivain = None
+
+    def _ecrire_maintenant(self, table: pa.Table) -> None:
         if self.ecrivain is None:
             self.schema = table.schema
             if self.format == ".parquet":
@@ -698,11 +716,39 @@ class _Ecrivain:
             table = table.cast(self.schema)
         self.ecrivain.write_table(table)
 
+    def _boucle(self) -> None:
+        while (table := self._file.get()) is not _FIN:
+            if self._erreur is None:
+                try:
+                    self._ecrire_maintenant(table)
+                except BaseException as exc:  # handed over to the caller's thread
+                    self._erreur = exc
+
+    def _verifier(self) -> None:
+        if self._erreur is not None:
+            raise self._erreur
+
+    def ecrire(self, table: pa.Table) -> None:
+        self._verifier()
+        if self._fil is None:
+            self._fil = threading.Thread(target=self._boucle, name="essq-sirene-ecriture")
+            self._fil.start()
+        self._file.put(table)
+
+    def _arreter(self) -> None:
+        if self._fil is not None:
+            self._file.put(_FIN)
+            self._fil.join()
+            self._fil = None
+
     def fermer(self, schema_vide: pa.Schema | None = None) -> None:
+        self._arreter()
+        self._verifier()
         if self.ecrivain is None and schema_vide is not None:
-            self.ecrire(schema_vide.empty_table())
+            self._ecrire_maintenant(schema_vide.empty_table())
         if self.ecrivain is not None:
             self.ecrivain.close()
+            self.ecrivain = None
 
 
 def _compter(rapport: RapportQualification, table: pa.Table, mode: str) -> None:
@@ -957,8 +1003,11 @@ def _executer(
         rapport.millesimes_qpv = list(millesimes)
     communes_qpv = pa.array(sorted(avec_qpv), pa.string())
     lecteur = con.execute(sql).fetch_record_batch(taille_lot)
-    with ecriture_atomique(sortie, suffixe=format_sortie) as tmp, _lots_en_avance(lecteur) as lots:
-        ecrivain = _Ecrivain(tmp, format_sortie)
+    with (
+        ecriture_atomique(sortie, suffixe=format_sortie) as tmp,
+        _lots_en_avance(lecteur) as lots,
+        _Ecrivain(tmp, format_sortie) as ecrivain,
+    ):
         barre = progression(transitoire=True)
         quoi = "établissements" if mode == "etablissements" else "unités légales"
         with barre if afficher_progression else contextlib.nullcontext():
