@@ -67,6 +67,7 @@ class IndexZone:
         shapely.intersects_xy(self.geometries, shapely.get_x(dedans), shapely.get_y(dedans))
         self.arbre = shapely.STRtree(self.geometries)
         self._bornes = shapely.bounds(self.geometries)
+        self._bornes_col = tuple(np.ascontiguousarray(self._bornes[:, k]) for k in range(4))
         self._bords = shapely.boundary(self.geometries)
 
     # ------------------------------------------------------------------ build
@@ -334,31 +335,41 @@ class IndexZone:
             offs = np.arange(int(tailles.sum())) - np.repeat(np.cumsum(tailles) - tailles, tailles)
             cands = self.dist_idx[np.repeat(debut, tailles) + offs]
             xl, yl = x[lignes], y[lignes]
-            px, py = xl[pts], yl[pts]
-            # lower bound: distance to the candidate's bounding box (cheap, vectorised)
-            b = self._bornes[cands]
-            dx = np.maximum(np.maximum(b[:, 0] - px, px - b[:, 2]), 0.0)
-            dy = np.maximum(np.maximum(b[:, 1] - py, py - b[:, 3]), 0.0)
-            minorant = np.hypot(dx, dy)
+            # lower bound: squared distance to the candidate's bounding box (cheap, vectorised,
+            # in place: a batch has several candidates for each of its million points)
+            px, py = np.repeat(xl, tailles), np.repeat(yl, tailles)
+            x0, y0, x1, y1 = self._bornes_col
+            dx = np.subtract(x0[cands], px)
+            np.maximum(dx, np.subtract(px, x1[cands], out=px), out=dx)
+            np.maximum(dx, 0.0, out=dx)
+            dy = np.subtract(y0[cands], py)
+            np.maximum(dy, np.subtract(py, y1[cands], out=py), out=dy)
+            np.maximum(dy, 0.0, out=dy)
+            np.multiply(dx, dx, out=dx)
+            minorant2 = np.add(dx, np.multiply(dy, dy, out=dy), out=dx)
+            del px, py, dy
             # exact distance first to each point's candidate with the smallest lower bound,
             # then only to the candidates whose lower bound does not exceed it.
             # Pairs are grouped by point (pts is non-decreasing): per-group reductions use
             # reduceat on the group starts (every point in the grid has >= 1 candidate).
             debuts = np.flatnonzero(np.r_[True, pts[1:] != pts[:-1]])
-            mini = np.minimum.reduceat(minorant, debuts)
-            atteint = np.flatnonzero(minorant == mini[pts])
+            mini = np.minimum.reduceat(minorant2, debuts)
+            atteint = np.flatnonzero(minorant2 == np.repeat(mini, tailles))
             premier = atteint[np.r_[True, pts[atteint][1:] != pts[atteint][:-1]]]
             points = shapely.points(xl, yl)
             d = np.full(len(cands), np.inf)
-            d[premier] = shapely.distance(cibles[cands[premier]], points[pts[premier]])
+            d[premier] = shapely.distance(cibles[cands[premier]], points)
             dmin = d[premier]  # one per point, in point order
-            masque = minorant <= dmin[pts]
+            # (squared bound with a relative margin: a candidate too many costs one distance,
+            # a candidate missed by a rounding error would give a wrong answer)
+            seuil = dmin * dmin * (1 + 1e-9) + 1e-9
+            masque = minorant2 <= np.repeat(seuil, tailles)
             masque[premier] = False
             reste = np.flatnonzero(masque)
             if len(reste):
                 d[reste] = shapely.distance(cibles[cands[reste]], points[pts[reste]])
                 dmin = np.minimum.reduceat(d, debuts)
-            egal = d <= dmin[pts]
+            egal = d <= np.repeat(dmin, tailles)
             imin = np.minimum.reduceat(np.where(egal, cands, SANS), debuts)
             idx[lignes] = imin
             dist[lignes] = dmin
