@@ -116,25 +116,34 @@ def _preparer_connexion(memoire: str, dossier_temp: Path) -> duckdb.DuckDBPyConn
                 THEN substr(upper(replace(x, ' ', '')), 1, 2) || '.' || substr(upper(replace(x, ' ', '')), 3)
             END)"""
     )
+    # reference tables loaded from Arrow in one statement each (executemany runs row by row)
     cj = nom.table_cj()
-    con.execute("CREATE TEMP TABLE cj_famille (code VARCHAR PRIMARY KEY, famille VARCHAR)")
-    con.executemany("INSERT INTO cj_famille VALUES (?, ?)", list(cj.famille.items()))
-    con.execute(
-        "CREATE TEMP TABLE naf_map (code VARCHAR PRIMARY KEY, section VARCHAR, a38 VARCHAR, "
-        "secteur VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO naf_map VALUES (?, ?, ?, ?)",
-        [(n.code, n.section, n.a38, n.secteur_ess) for n in nom.table_naf().values()],
-    )
-    con.execute(
-        "CREATE TEMP TABLE tranches (code VARCHAR PRIMARY KEY, bas DOUBLE, central DOUBLE, "
-        "haut DOUBLE, employeur BOOLEAN)"
-    )
-    con.executemany(
-        "INSERT INTO tranches VALUES (?, ?, ?, ?, ?)",
-        [(t.code, t.bas, t.central, t.haut, t.employeur) for t in nom.table_tranches().values()],
-    )
+    naf = list(nom.table_naf().values())
+    tranches = list(nom.table_tranches().values())
+    references = {
+        "cj_famille": pa.table({"code": list(cj.famille), "famille": list(cj.famille.values())}),
+        "naf_map": pa.table(
+            {
+                "code": [n.code for n in naf],
+                "section": [n.section for n in naf],
+                "a38": [n.a38 for n in naf],
+                "secteur": [n.secteur_ess for n in naf],
+            }
+        ),
+        "tranches": pa.table(
+            {
+                "code": [t.code for t in tranches],
+                "bas": pa.array([t.bas for t in tranches], pa.float64()),
+                "central": pa.array([t.central for t in tranches], pa.float64()),
+                "haut": pa.array([t.haut for t in tranches], pa.float64()),
+                "employeur": pa.array([t.employeur for t in tranches], pa.bool_()),
+            }
+        ),
+    }
+    for nom_table, table in references.items():
+        con.register(f"_{nom_table}", table)
+        con.execute(f"CREATE TEMP TABLE {nom_table} AS SELECT * FROM _{nom_table}")
+        con.unregister(f"_{nom_table}")
     return con
 
 

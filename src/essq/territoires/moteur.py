@@ -84,10 +84,15 @@ class Territoires:
         self._regions = stockage.lire_table(racine, "regions")
         self._zonages = stockage.lire_table(racine, "zonages")
         self._cog_pret = False
+        self._parents_prets = False
         self._recherche: Any = None
 
     def __getattr__(self, nom: str) -> Any:
-        # COG dictionaries are built on first use: batch lookups do not need them
+        # COG dictionaries are built on first use: batch lookups only need the parents
+        if nom == "_parent" and not self.__dict__.get("_parents_prets", True):
+            self._parents_prets = True
+            self._parent = self._preparer_parents()
+            return self._parent
         if nom in _ATTRIBUTS_COG and not self.__dict__.get("_cog_pret", True):
             self._cog_pret = True
             self._preparer_cog()
@@ -108,8 +113,32 @@ class Territoires:
             )
         return cls(racine)
 
+    def _preparer_parents(self) -> dict[str, str]:
+        """Old, delegated and associated commune codes and arrondissements → current commune
+        (read column by column: batch qualification needs this map, not the communes' files)."""
+        parent: dict[str, str] = {}
+        if self._communes is None:
+            return parent
+        t = self._communes
+        codes = t.column("code").to_pylist()
+        types = t.column("type").to_pylist()
+        actuelles = {c for c, ty in zip(codes, types, strict=True) if ty == "commune-actuelle"}
+        for code, ty, parente, anciens in zip(
+            codes,
+            types,
+            t.column("commune_parente").to_pylist(),
+            t.column("anciens_codes").to_pylist(),
+            strict=True,
+        ):
+            cible = parente or code
+            if ty != "commune-actuelle" and code not in actuelles:
+                parent.setdefault(code, cible)
+            for ancien in anciens or []:
+                if ancien not in actuelles:
+                    parent.setdefault(ancien, cible)
+        return parent
+
     def _preparer_cog(self) -> None:
-        self._parent: dict[str, str] = {}
         self._fiche: dict[str, dict[str, Any]] = {}
         self._nom_dep = _noms(self._departements)
         self._nom_reg = _noms(self._regions)
@@ -117,18 +146,9 @@ class Territoires:
         self._zonages_par_commune: dict[str, list[dict[str, Any]]] = {}
         if self._communes is None:
             return
-        actuelles: set[str] = set()
         for ligne in self._communes.to_pylist():
             if ligne["type"] == "commune-actuelle":
-                actuelles.add(ligne["code"])
                 self._fiche[ligne["code"]] = ligne
-        for ligne in self._communes.to_pylist():
-            code, parent = ligne["code"], ligne["commune_parente"] or ligne["code"]
-            if ligne["type"] != "commune-actuelle" and code not in actuelles:
-                self._parent.setdefault(code, parent)
-            for ancien in ligne["anciens_codes"] or []:
-                if ancien not in actuelles:
-                    self._parent.setdefault(ancien, parent)
         if self._zonages is not None:
             for z in self._zonages.to_pylist():
                 self._zonages_par_commune.setdefault(z["commune"], []).append(
@@ -541,7 +561,6 @@ def _en_parallele(fonction: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
 
 _ATTRIBUTS_COG = frozenset(
     {
-        "_parent",
         "_fiche",
         "_nom_dep",
         "_nom_reg",
