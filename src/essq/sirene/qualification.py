@@ -843,6 +843,45 @@ def _erreur_duckdb(exc: duckdb.Error, fichiers: Sequence[Path]) -> ErreurUtilisa
     )
 
 
+class _EnFond:
+    """A value computed in a background thread; ``obtenir`` waits for it (or raises its error).
+
+    Loading the territories (QPV indexes, commune parents) then overlaps with DuckDB's first
+    steps (reading the legal units and building its join table).
+    """
+
+    def __init__(self, fonction: Any, *args: Any) -> None:
+        self._valeur: Any = None
+        self._erreur: BaseException | None = None
+
+        def lancer() -> None:
+            try:
+                self._valeur = fonction(*args)
+            except BaseException as exc:  # handed over to the caller's thread
+                self._erreur = exc
+
+        self._fil = threading.Thread(target=lancer, name="essq-territoires", daemon=True)
+        self._fil.start()
+
+    def obtenir(self) -> Any:
+        self._fil.join()
+        if self._erreur is not None:
+            raise self._erreur
+        return self._valeur
+
+
+def _communes_qpv_de(territoires: TerritoiresLike) -> tuple[TerritoiresLike, pa.Array]:
+    avec_qpv: set[str] = set()
+    for m in territoires.millesimes_qpv:
+        avec_qpv |= set(territoires.communes_avec_qpv(m))
+    return territoires, pa.array(sorted(avec_qpv), pa.string())
+
+
+def _preparer_territoires(home: Path | str | None) -> tuple[TerritoiresLike, pa.Array]:
+    """The territories and the sorted codes of the communes hosting a QPV (any millésime)."""
+    return _communes_qpv_de(_charger_territoires(home))
+
+
 def _charger_territoires(home: Path | str | None) -> TerritoiresLike:
     commande = (
         "essq territoires importer-qpv FICHIER --millesime 2024 puis "
@@ -919,8 +958,12 @@ def qualifier(
         )
     mode = "etablissements" if etab is not None else "unites_legales"
     rapport = RapportQualification(sortie=str(sortie), mode=mode)
-    if etab is not None and territoires is None:
-        territoires = _charger_territoires(home)
+    preparation: _EnFond | None = None
+    if etab is not None:
+        if territoires is None:
+            preparation = _EnFond(_preparer_territoires, home)
+        else:
+            preparation = _EnFond(_communes_qpv_de, territoires)
     sortie.parent.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix=".essq-sirene-", dir=sortie.parent) as tmp,
@@ -956,7 +999,7 @@ def qualifier(
                     sql,
                     sortie,
                     format_sortie,
-                    territoires,
+                    preparation,
                     rapport,
                     mode,
                     total,
@@ -992,7 +1035,7 @@ def _executer(
     sql: str,
     sortie: Path,
     format_sortie: str,
-    territoires: TerritoiresLike | None,
+    preparation: _EnFond | None,
     rapport: RapportQualification,
     mode: str,
     total: int | None,
@@ -1002,21 +1045,20 @@ def _executer(
     verifier_doublons: bool,
     fichier_et: str,
 ) -> None:
-    millesimes: tuple[str, ...] = ()
-    avec_qpv: set[str] = set()
-    if mode == "etablissements":
-        assert territoires is not None
-        millesimes = tuple(territoires.millesimes_qpv)
-        for m in millesimes:
-            avec_qpv |= set(territoires.communes_avec_qpv(m))
-        rapport.millesimes_qpv = list(millesimes)
-    communes_qpv = pa.array(sorted(avec_qpv), pa.string())
     lecteur = con.execute(sql).fetch_record_batch(taille_lot)
     with (
         ecriture_atomique(sortie, suffixe=format_sortie) as tmp,
-        _lots_en_avance(lecteur) as lots,
+        _lots_en_avance(lecteur) as lots,  # DuckDB starts reading now
         _Ecrivain(tmp, format_sortie) as ecrivain,
     ):
+        millesimes: tuple[str, ...] = ()
+        territoires: TerritoiresLike | None = None
+        communes_qpv = pa.array([], pa.string())
+        if mode == "etablissements":
+            assert preparation is not None
+            territoires, communes_qpv = preparation.obtenir()
+            millesimes = tuple(territoires.millesimes_qpv)
+            rapport.millesimes_qpv = list(millesimes)
         barre = progression(transitoire=True)
         quoi = "établissements" if mode == "etablissements" else "unités légales"
         with barre if afficher_progression else contextlib.nullcontext():
