@@ -936,7 +936,7 @@ def qualifier(
     exclusions_naf: bool = True,
     exclure_fonds_dotation: bool = False,
     memoire: str = "3GB",
-    taille_lot: int = 500_000,
+    taille_lot: int = 131_072,
     afficher_progression: bool = True,
 ) -> RapportQualification:
     """Qualify a SIRENE stock and write one row per establishment (or per legal unit).

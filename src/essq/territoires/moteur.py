@@ -537,16 +537,19 @@ class Territoires:
 
 
 _TAILLE_MORCEAU = 131_072
+_TAILLE_MIN_MORCEAU = 16_384  # below two such chunks, threads cost more than they save
 
 
 def _en_parallele(fonction: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
     """Run an index query on chunks in threads (shapely and numpy release the GIL)."""
     n = len(x)
     fils = min(os.cpu_count() or 1, 8)
-    if n < 2 * _TAILLE_MORCEAU or fils < 2:
+    if n < 2 * _TAILLE_MIN_MORCEAU or fils < 2:
         r = fonction(x, y)
         return r if isinstance(r, tuple) else (r,)
-    bornes = list(range(0, n, _TAILLE_MORCEAU)) + [n]
+    # at least one chunk per thread, at most _TAILLE_MORCEAU points each (bounded temporaries)
+    taille = min(_TAILLE_MORCEAU, -(-n // fils))
+    bornes = list(range(0, n, taille)) + [n]
     with ThreadPoolExecutor(max_workers=fils) as pool:
         morceaux = list(
             pool.map(

@@ -53,6 +53,8 @@ TERRITOIRES: tuple[Territoire, ...] = (
 PAR_EPSG = {t.epsg: t for t in TERRITOIRES}
 EPSG_LEGAUX = tuple(t.epsg for t in TERRITOIRES)
 _DEP_VERS_EPSG = {d: t.epsg for t in TERRITOIRES for d in t.departements}
+_DEPARTEMENTS_LEGAUX = list(_DEP_VERS_EPSG)
+_EPSG_PAR_POSITION = np.array([*_DEP_VERS_EPSG.values(), 2154], dtype=np.int32)  # last: other
 
 
 def departement_de_commune(code: str) -> str:
@@ -94,11 +96,23 @@ def epsg_legaux(codes: Any) -> np.ndarray:
         return np.zeros(0, dtype=np.int32)
     if not pa.types.is_dictionary(codes.type):
         codes = pc.dictionary_encode(codes)
-    uniques = codes.dictionary.to_pylist()
-    par_code = np.array(
-        [0 if c is None or not str(c).strip() else epsg_legal(str(c)) for c in uniques] + [0],
-        dtype=np.int32,
+    # each distinct code once, vectorised (a batch has tens of thousands of distinct codes)
+    uniques = pc.utf8_trim_whitespace(codes.dictionary.cast(pa.string()))
+    outre_mer = pc.or_(pc.starts_with(uniques, "97"), pc.starts_with(uniques, "98"))
+    deps = pc.if_else(
+        outre_mer,
+        pc.utf8_slice_codeunits(uniques, 0, 3),
+        pc.utf8_slice_codeunits(uniques, 0, 2),
     )
+    position = pc.index_in(deps, value_set=pa.array(_DEPARTEMENTS_LEGAUX, pa.string()))
+    par_code = np.append(
+        np.where(
+            pc.equal(pc.utf8_length(uniques), 0).to_numpy(zero_copy_only=False),
+            0,
+            _EPSG_PAR_POSITION[pc.fill_null(position, len(_DEPARTEMENTS_LEGAUX)).to_numpy()],
+        ),
+        0,
+    ).astype(np.int32)
     indices = pc.fill_null(codes.indices.cast(pa.int32()), len(uniques))
     return par_code[indices.to_numpy()]
 
