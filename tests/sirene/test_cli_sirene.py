@@ -69,3 +69,19 @@ def test_type_de_liste_inconnu(tmp_path, home) -> None:
     res = runner.invoke(app, ["sirene", "listes", "importer", str(liste), "--type", "inconnue"])
     assert res.exit_code != 0
     assert "Type de liste inconnu" in str(res.exception) or "Type de liste inconnu" in res.output
+
+
+def test_option_distances_inconnue(tmp_path, aides, home) -> None:
+    chemin = aides.ecrire_csv(
+        tmp_path / "ul.csv", aides.EN_TETE_UL, [aides.ul("100000001", "9220")]
+    )
+    sortie = tmp_path / "s.parquet"
+    res = runner.invoke(
+        app,
+        ["sirene", "qualifier", "--unites-legales", str(chemin), "--sortie", str(sortie)]
+        + ["--distances", "aucune"],
+    )
+    assert res.exit_code != 0  # the entry point prints the French message and exits 2
+    assert "Valeur inconnue pour les distances" in str(res.exception)
+    assert "« toutes »" in getattr(res.exception, "correctif", "")
+    assert not sortie.exists()

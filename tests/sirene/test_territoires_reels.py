@@ -63,3 +63,41 @@ def test_points_dans_les_qpv_reels(
     assert lignes["10000000109998"][3] == "commune_sans_qpv"
     assert rapport.millesimes_qpv == ["2024"]
     assert rapport.par_statut_position["coordonnees"] == 20
+
+
+def test_distances_pour_l_ess_seulement(
+    home_territoires, donnees_partagees, tmp_path, fichiers, aides
+) -> None:
+    """``distances="ess"`` measures the nearest QPV for ESS establishments only; the rest of
+    the row is identical, and the choice is recorded in the provenance."""
+    etabs = [
+        aides.etab("10000000100001", "93066", "660000.0", "6875000.0"),  # ESS unit
+        aides.etab("20000000200001", "93066", "660000.0", "6875000.0"),  # non-ESS unit
+    ]
+    ul_csv, et_csv = fichiers([aides.ul("100000001", "9220"), aides.ul("200000002", "5710")], etabs)
+    toutes, ess = tmp_path / "toutes.parquet", tmp_path / "ess.parquet"
+    qualifier(ul_csv, et_csv, toutes, home=home_territoires, afficher_progression=False)
+    rapport = qualifier(
+        ul_csv, et_csv, ess, home=home_territoires, afficher_progression=False, distances="ess"
+    )
+    a = duckdb.sql(f"SELECT * FROM '{toutes}' ORDER BY siret").fetchall()
+    b = duckdb.sql(f"SELECT * FROM '{ess}' ORDER BY siret").fetchall()
+    noms = [c[0] for c in duckdb.sql(f"DESCRIBE SELECT * FROM '{ess}'").fetchall()]
+    i_d, i_p, i_q = (noms.index(c) for c in ("distance_qpv_2024_m", "qpv_proche_2024", "qpv_2024"))
+    assert a[0] == b[0] and a[0][i_d] is not None  # ESS: same row, distance measured
+    assert b[1][i_q] is None and b[1][i_d] is None and b[1][i_p] is None
+    assert [v for k, v in enumerate(a[1]) if k not in (i_d, i_p)] == [
+        v for k, v in enumerate(b[1]) if k not in (i_d, i_p)
+    ]
+    assert "ESS seulement" in rapport.provenance["distances_qpv"]
+
+
+def test_distances_valeur_inconnue(home_territoires, tmp_path, fichiers, aides) -> None:
+    from essq.erreurs import ErreurUtilisateur
+
+    ul_csv, et_csv = fichiers(
+        [aides.ul("100000001", "9220")], [aides.etab("10000000100001", "93066")]
+    )
+    with pytest.raises(ErreurUtilisateur, match="distances"):
+        qualifier(ul_csv, et_csv, tmp_path / "s.parquet", home=home_territoires, distances="aucune")
+    assert not (tmp_path / "s.parquet").exists()

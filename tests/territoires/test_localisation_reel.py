@@ -231,3 +231,29 @@ def test_liseres_reels_attribues_au_plus_petit_code(t: Territoires, qpv) -> None
         p = shapely.point_on_surface(shapely.intersection(legales[i], legales[j]))
         lot = t.localiser_lot(np.array([p.x]), np.array([p.y]), epsg=epsg[i])
         assert lot.column("qpv_2024").to_pylist() == [min(codes[i], codes[j])]
+
+
+def test_distance_seulement_pour_les_points_demandes(t: Territoires, qpv) -> None:
+    """A mask computes the nearest QPV only where asked, identically; elsewhere nulls outside
+    a QPV and 0 inside (what the observatory uses to skip non-ESS establishments)."""
+    rng = np.random.default_rng(7)
+    centres = shapely.centroid(shapely.from_wkb(qpv.column("geometrie").to_pylist()[:200]))
+    lon = shapely.get_x(centres) + rng.uniform(-0.02, 0.02, len(centres))
+    lat = shapely.get_y(centres) + rng.uniform(-0.02, 0.02, len(centres))
+    masque = rng.random(len(lon)) < 0.5
+    complet = t.localiser_lot(lon, lat, epsg=4326)
+    partiel = t.localiser_lot(lon, lat, epsg=4326, avec_distance=masque)
+    assert partiel.column("qpv_2024").equals(complet.column("qpv_2024"))
+    d_c = complet.column("distance_qpv_2024_m").to_pylist()
+    d_p = partiel.column("distance_qpv_2024_m").to_pylist()
+    p_c = complet.column("qpv_proche_2024").to_pylist()
+    p_p = partiel.column("qpv_proche_2024").to_pylist()
+    dedans = complet.column("qpv_2024").to_pylist()
+    for i in range(len(lon)):
+        if masque[i] or dedans[i] is not None:
+            assert (d_p[i], p_p[i]) == (d_c[i], p_c[i])
+        else:
+            assert d_p[i] is None and p_p[i] is None
+    assert any(d is None for d in d_p) and any(d and d > 0 for d in d_p)
+    with pytest.raises(ValueError):
+        t.localiser_lot(lon, lat, epsg=4326, avec_distance=masque[:-1])

@@ -81,6 +81,15 @@ def enregistrer(app: typer.Typer) -> None:
         memoire: Annotated[
             str, typer.Option("--memoire", help="Mémoire maximale de DuckDB (ex. 3GB).")
         ] = "3GB",
+        distances: Annotated[
+            str,
+            typer.Option(
+                "--distances",
+                help="Lignes qui reçoivent le QPV le plus proche et leur distance : « toutes » "
+                "(par défaut) ou « ess » (établissements de l'ESS seulement, plus rapide ; "
+                "c'est ce dont l'observatoire a besoin).",
+            ),
+        ] = "toutes",
         en_json: Annotated[
             bool, typer.Option("--json", help="Affiche le rapport en JSON.")
         ] = False,
@@ -108,6 +117,7 @@ def enregistrer(app: typer.Typer) -> None:
             exclusions_naf=not sans_exclusions_naf,
             exclure_fonds_dotation=exclure_fonds_dotation,
             memoire=memoire,
+            distances=distances,
         )
         if en_json:
             afficher_json(rapport.en_dict())

@@ -71,6 +71,11 @@ COLONNES_ET_OPTIONNELLES = {
     "traitement": "dateDernierTraitementEtablissement",
 }
 FORMATS_SORTIE = (".parquet", ".csv")
+# which rows get the nearest QPV and its distance (inside a QPV, the distance is 0 for all)
+DISTANCES = {
+    "toutes": "toutes les lignes",
+    "ess": "établissements de l'ESS seulement (les autres lignes hors QPV : distance absente)",
+}
 # Columns read with their Parquet type (TRY_CAST downstream accepts text and native values)
 _NATIFS = frozenset({"creation", "annee", "traitement"})
 
@@ -89,7 +94,7 @@ class TerritoiresLike(Protocol):
         epsg: int | np.ndarray | None = None,
         codes_commune: np.ndarray | pa.Array | None = None,
         millesimes: Sequence[str] | None = None,
-        avec_distance: bool = True,
+        avec_distance: bool | np.ndarray = True,
     ) -> pa.Table: ...
 
     def normaliser_communes(self, codes: Any) -> np.ndarray: ...
@@ -637,6 +642,7 @@ def _placer(
     territoires: TerritoiresLike,
     millesimes: Sequence[str],
     communes_qpv: pa.Array,
+    distances: str = "toutes",
 ) -> pa.Table:
     """Add code_commune, departement, lon/lat, statut_position and the QPV columns to a batch."""
     table = pa.Table.from_batches([lot])
@@ -653,7 +659,11 @@ def _placer(
         epsg=None,
         codes_commune=communes,  # Arrow: projections are resolved once per distinct code
         millesimes=list(millesimes),
-        avec_distance=True,
+        avec_distance=(
+            pc.fill_null(table.column("ess"), False).to_numpy(zero_copy_only=False)
+            if distances == "ess"
+            else True
+        ),
     )
     statut_coord = loc.column("statut_coordonnees").combine_chunks().cast(pa.string())
     ok = pc.fill_null(pc.equal(statut_coord, "ok"), False)
@@ -938,12 +948,15 @@ def qualifier(
     memoire: str = "3GB",
     taille_lot: int = 131_072,
     afficher_progression: bool = True,
+    distances: str = "toutes",
 ) -> RapportQualification:
     """Qualify a SIRENE stock and write one row per establishment (or per legal unit).
 
     ``listes``: extra lists by type (``ess_france``, ``esus``, ``siae``, ``fonds_dotation``),
     on top of those imported under ``home``. ``territoires`` defaults to
-    ``Territoires.charger(home)`` and is only needed with establishments.
+    ``Territoires.charger(home)`` and is only needed with establishments. ``distances``
+    (see DISTANCES): ``"ess"`` measures the distance to the nearest QPV only for ESS
+    establishments, all the observatory needs (its quartier vécu counts ESS establishments).
     """
     debut = time.perf_counter()
     unites_legales = Path(unites_legales)
@@ -955,6 +968,12 @@ def qualifier(
             f"Format de sortie non pris en charge : « {sortie.name} »",
             champ="--sortie",
             correctif="Donner un fichier .parquet ou .csv.",
+        )
+    if distances not in DISTANCES:
+        raise ErreurUtilisateur(
+            f"Valeur inconnue pour les distances : « {distances} »",
+            champ="--distances",
+            correctif="Choisir « toutes » (par défaut) ou « ess ».",
         )
     mode = "etablissements" if etab is not None else "unites_legales"
     rapport = RapportQualification(sortie=str(sortie), mode=mode)
@@ -1007,6 +1026,7 @@ def qualifier(
                     afficher_progression,
                     verifier_doublons=not dedoublonner,
                     fichier_et=src_et.chemin.name if src_et is not None else "",
+                    distances=distances,
                 )
                 break
             except _DoublonsDetectes:
@@ -1024,6 +1044,7 @@ def qualifier(
         "effectifs": "tranches d'effectif Insee, bornes et milieu de tranche",
         "exclusions_naf": exclusions_naf,
         "exclure_fonds_dotation": exclure_fonds_dotation,
+        "distances_qpv": DISTANCES[distances] if etab is not None else None,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     rapport.secondes = time.perf_counter() - debut
@@ -1044,6 +1065,7 @@ def _executer(
     *,
     verifier_doublons: bool,
     fichier_et: str,
+    distances: str = "toutes",
 ) -> None:
     lecteur = con.execute(sql).fetch_record_batch(taille_lot)
     with (
@@ -1074,7 +1096,7 @@ def _executer(
                     lot = _filtrer_rejets(lot, rapport, fichier_et)
                     if lot.num_rows == 0:
                         continue
-                    table = _placer(lot, territoires, millesimes, communes_qpv)
+                    table = _placer(lot, territoires, millesimes, communes_qpv, distances)
                 else:
                     table = pa.Table.from_batches([lot])
                 if verifier_doublons:

@@ -194,9 +194,13 @@ class Territoires:
         epsg: int | np.ndarray | None = None,
         codes_commune: np.ndarray | pa.Array | None = None,
         millesimes: Sequence[str] | None = None,
-        avec_distance: bool = True,
+        avec_distance: bool | np.ndarray = True,
     ) -> pa.Table:
         """Containing QPV, nearest QPV and distance for each point, in input order.
+
+        ``avec_distance``: False leaves out the distance columns; a boolean array computes
+        the nearest QPV and its distance only for the points where it is True (the others
+        outside every QPV get nulls; inside one, the distance is 0 anyway).
 
         ``codes_commune`` (numpy or Arrow, nulls/blanks allowed) gives each point's legal
         projection when ``epsg`` is None, and checks the coordinates against it otherwise.
@@ -209,6 +213,12 @@ class Territoires:
         n = len(x)
         if len(y) != n:
             raise ValueError("x et y doivent avoir la même longueur")
+        masque_distance: np.ndarray | None = None
+        if isinstance(avec_distance, np.ndarray):
+            masque_distance = np.asarray(avec_distance, dtype=bool)
+            if len(masque_distance) != n:
+                raise ValueError("avec_distance doit avoir la longueur de x")
+            avec_distance = True
         if epsg is None:
             if codes_commune is None:
                 raise ErreurUtilisateur(
@@ -324,6 +334,8 @@ class Territoires:
                     proche[lignes[trouve]] = c[trouve] + off
                     distance[lignes[trouve]] = 0.0
                     reste = np.flatnonzero(~trouve)
+                    if masque_distance is not None:  # nearest QPV only where asked
+                        reste = reste[masque_distance[lignes[reste]]]
                     if len(reste):
                         ip, d = _en_parallele(idx.plus_proche_exterieurs, zx[reste], zy[reste])
                         valide = ip >= 0
