@@ -629,8 +629,15 @@ def construire(
     with tempfile.TemporaryDirectory(prefix=".qualification.", dir=lieux.entrepot.parent) as tmp:
         sortie = Path(tmp) / "etablissements_qualifies.parquet"
         debut = time.perf_counter()
+        # distances to the nearest QPV only for ESS establishments: the warehouse keeps them
+        # for ESS establishments only (directory, quartier vécu counts)
         qualifier(
-            unites_legales, etablissements, sortie, home=lieux.home, afficher_progression=afficher
+            unites_legales,
+            etablissements,
+            sortie,
+            home=lieux.home,
+            afficher_progression=afficher,
+            distances="ess",
         )
         duree_q = time.perf_counter() - debut
         return construire_depuis_qualifie(
