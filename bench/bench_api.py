@@ -41,6 +41,8 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from essq.web.serveur import BOUCLE, PROTOCOLE_HTTP  # noqa: E402 - served as `essq servir` does
+
 RACINE = Path(__file__).resolve().parents[1]
 
 
@@ -279,6 +281,10 @@ def main(args: list[str]) -> dict[str, Any]:
                 str(port),
                 "--workers",
                 str(workers),
+                "--loop",
+                BOUCLE,
+                "--http",
+                PROTOCOLE_HTTP,
                 "--log-level",
                 "warning",
                 "--no-access-log",

@@ -26,6 +26,11 @@ from essq.territoires import Territoires
 # official geographic code cannot contain: a warehouse holding them serves demo data.
 CODES_FICTIFS = {("region", "00"), ("departement", "00")}
 CACHE_INDICATEURS = 4096  # territories kept per process (a few kB each)
+CACHE_TERRITOIRES = 100_000  # resolved territories kept per process (every one nationally)
+# DuckDB threads per serving process. Requests are many and small (point lookups, one
+# territory's rows): parallelism comes from concurrent requests (threads and --workers), and
+# intra-query threads only add contention — a territory lookup costs 4 times less CPU with 1.
+FILS_DUCKDB = 1
 
 
 class Service:
@@ -39,12 +44,15 @@ class Service:
         self._territoires: Territoires | None = None
         self._demo: bool | None = None
         self._cache_indicateurs: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._fiches: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
     # ------------------------------------------------------------------ warehouse
     def _ouvrir(self) -> Entrepot:
         with self._verrou:
             if self._base is None:
-                self._base = Entrepot.ouvrir(self.home, lecture_seule=True)
+                base = Entrepot.ouvrir(self.home, lecture_seule=True)
+                base.con.execute(f"SET threads = {FILS_DUCKDB}")
+                self._base = base
             return self._base
 
     def entrepot(self) -> Entrepot:
@@ -52,19 +60,31 @@ class Service:
         e = getattr(self._local, "entrepot", None)
         if e is None:
             base = self._ouvrir()
-            e = Entrepot(base.con.cursor(), base.chemin)
+            e = EntrepotServi(base.con.cursor(), base.chemin, self._fiches, self._verrou)
             self._local.entrepot = e
         return e
+
+    def indicateurs_en_cache(
+        self, territoire: str, date_stock: str | None, millesime: str
+    ) -> bytes | None:
+        """The cached JSON of :meth:`indicateurs_json`, or None when not computed yet."""
+        cle = (territoire, date_stock, millesime)
+        with self._verrou:
+            corps = self._cache_indicateurs.get(cle)
+            if corps is not None:
+                self._cache_indicateurs.move_to_end(cle)
+            return corps
 
     def indicateurs_json(self, territoire: str, date_stock: str | None, millesime: str) -> bytes:
         """The indicators of a territory as JSON bytes, cached per process (read-only data)."""
         cle = (territoire, date_stock, millesime)
-        with self._verrou:
-            if cle in self._cache_indicateurs:
-                self._cache_indicateurs.move_to_end(cle)
-                return self._cache_indicateurs[cle]
+        corps = self.indicateurs_en_cache(territoire, date_stock, millesime)
+        if corps is not None:
+            return corps
         res = self.entrepot().indicateurs(territoire, date_stock=date_stock, millesime=millesime)
-        corps = json.dumps(res, default=str, ensure_ascii=False, separators=(",", ":")).encode()
+        corps = json.dumps(
+            res, default=str, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode()
         with self._verrou:
             self._cache_indicateurs[cle] = corps
             while len(self._cache_indicateurs) > CACHE_INDICATEURS:
@@ -106,6 +126,40 @@ class Service:
             if self._base is not None:
                 self._base.fermer()
                 self._base = None
+
+
+class EntrepotServi(Entrepot):
+    """One thread's view of the served warehouse, its territory lookups shared by the process.
+
+    The warehouse cannot change under a serving process, so a territory resolved once (by the
+    warehouse's own query) is answered from memory afterwards; unknown territories are looked
+    up, and refused, each time.
+    """
+
+    def __init__(
+        self,
+        con: Any,
+        chemin: Path,
+        fiches: OrderedDict[tuple[str, str], dict[str, Any]],
+        verrou: threading.Lock,
+    ) -> None:
+        super().__init__(con, chemin)
+        self._fiches = fiches
+        self._verrou_fiches = verrou
+
+    def territoire(self, territoire: str, millesime: str = "2024") -> dict[str, Any]:
+        cle = (territoire, millesime)
+        with self._verrou_fiches:
+            fiche = self._fiches.get(cle)
+            if fiche is not None:
+                self._fiches.move_to_end(cle)
+        if fiche is None:
+            fiche = super().territoire(territoire, millesime)
+            with self._verrou_fiches:
+                self._fiches[cle] = fiche
+                while len(self._fiches) > CACHE_TERRITOIRES:
+                    self._fiches.popitem(last=False)
+        return dict(fiche)
 
 
 @contextmanager
