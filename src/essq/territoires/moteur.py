@@ -322,10 +322,19 @@ class Territoires:
         swapped or far away), which the batch path handles with its diagnostics."""
         if not (np.isfinite(lon) and np.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
             return None
-        a, b = np.array([lon], dtype=np.float64), np.array([lat], dtype=np.float64)
-        z = int(projections.dans_bornes(a, b, _MARGE_TERRITOIRE)[0])
+        mg = _MARGE_TERRITOIRE  # projections.dans_bornes, on Python floats
+        z = next(
+            (
+                t.epsg
+                for t in projections.TERRITOIRES
+                if t.bornes[0] - mg <= lon <= t.bornes[2] + mg
+                and t.bornes[1] - mg <= lat <= t.bornes[3] + mg
+            ),
+            0,
+        )
         if z == 0:
             return None
+        a, b = np.array([lon], dtype=np.float64), np.array([lat], dtype=np.float64)
         zx, zy = projections.transformer(a, b, projections.WGS84, z)
         ligne: dict[str, Any] = {"lon": float(lon), "lat": float(lat), "statut_coordonnees": "ok"}
         for m in choisis:
