@@ -31,6 +31,7 @@ test-rapide: install
 	$(BIN)/pytest -n 2 -q -m "not lent and not browser"
 
 bench: install
+	bash scripts/installer-systeme.sh --bench
 	$(BIN)/python -m bench
 
 lint: install

@@ -7,20 +7,30 @@ per scenario (default 15; the issue's target run is ``--duree 120``), ``--connex
 (default 100), ``--workers N`` server processes (default 2), ``--home H`` to load an existing
 warehouse (e.g. national scale) instead of the demo territory built through the real pipeline.
 
-The server runs in its own processes (uvicorn, loopback only); the load client is an asyncio
-httpx client in this process, on the same 2-core machine: it competes with the server for CPU,
-so the figures are pessimistic. No wrk/locust is installed; when ``wrk`` is on the PATH it is
-not used either, to keep one method across runs.
+The load tool is wrk (Debian package ``wrk``, installed by ``make bench`` through
+``scripts/installer-systeme.sh --bench``); the bench refuses to run, in French and with a
+non-zero exit, when it is missing. wrk runs with one thread (``-t 1``): a C event loop keeps
+100 connections busy with a few percent of one core, leaving the rest of the 2 cores to the
+server processes (uvicorn, loopback only) — the client no longer limits the figures. A Lua
+script written by the bench into a temporary directory cycles through each scenario's URL list
+(random but reproducible, drawn from the warehouse itself), counts every non-2xx status as an
+error (``response()`` hook) and prints its figures as JSON (``done()``). Requests slower than
+``--timeout`` (10 s) count as errors (timeouts).
+
+Reported per scenario: requests, req/s, p50/p95/p99 (wrk's latency percentiles), errors
+(connect, read, write, timeout, non-2xx), the server's CPU seconds per request, and the load
+average before it; for the run, the peak RSS of all server processes (sum of each process's
+VmHWM) and the load average at start.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
+import resource
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +40,8 @@ from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from essq.web.serveur import BOUCLE, PROTOCOLE_HTTP  # noqa: E402 - served as `essq servir` does
 
 RACINE = Path(__file__).resolve().parents[1]
 
@@ -88,62 +100,151 @@ def _requetes(home: Path, n: int = 2000) -> dict[str, list[str]]:
     }
 
 
-async def _charge(base: str, urls: list[str], connexions: int, duree: float) -> dict[str, Any]:
-    import httpx
+LUA = r"""
+-- Written by bench/bench_api.py: cycles through the URLs of one scenario, counts non-2xx.
+local fichier = "%(fichier)s"
+local fils = {}
 
-    latences: list[float] = []
-    erreurs = 0
-    statuts: dict[int, int] = {}
-    fin = time.perf_counter() + duree
-    limites = httpx.Limits(max_connections=connexions, max_keepalive_connections=connexions)
-    async with httpx.AsyncClient(base_url=base, limits=limites, timeout=30.0) as client:
+function setup(thread)
+  thread:set("rang", #fils)
+  table.insert(fils, thread)
+end
 
-        async def ouvrier(k: int) -> None:
-            nonlocal erreurs
-            i = k
-            while time.perf_counter() < fin:
-                url = urls[i % len(urls)]
-                i += connexions
-                t0 = time.perf_counter()
-                try:
-                    r = await client.get(url)
-                    await r.aread()
-                    statuts[r.status_code] = statuts.get(r.status_code, 0) + 1
-                    if r.status_code >= 400:
-                        erreurs += 1
-                except httpx.HTTPError:
-                    erreurs += 1
-                latences.append(time.perf_counter() - t0)
+function init(args)
+  requetes = {}
+  for ligne in io.lines(fichier) do
+    requetes[#requetes + 1] = wrk.format("GET", ligne)
+  end
+  i = rang
+  non_2xx = 0
+end
 
-        debut = time.perf_counter()
-        await asyncio.gather(*(ouvrier(k) for k in range(connexions)))
-        ecoule = time.perf_counter() - debut
-    latences.sort()
+function request()
+  i = i + 1
+  return requetes[(i %% #requetes) + 1]
+end
 
-    def q(p: float) -> float:
-        return round(1000 * latences[min(len(latences) - 1, int(p * len(latences)))], 1)
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non_2xx = non_2xx + 1
+  end
+end
 
+function done(summary, latency, requests)
+  local n = 0
+  for _, t in ipairs(fils) do
+    n = n + t:get("non_2xx")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    "ESSQ_WRK {\"requetes\":%%d,\"duree_us\":%%d,\"p50_us\":%%d,\"p95_us\":%%d," ..
+    "\"p99_us\":%%d,\"moyenne_us\":%%.1f,\"max_us\":%%d,\"connexion\":%%d,\"lecture\":%%d," ..
+    "\"ecriture\":%%d,\"delai\":%%d,\"non_2xx\":%%d}\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.mean, latency.max, e.connect, e.read, e.write, e.timeout, n))
+end
+"""
+WRK_FILS = 1  # one client thread: enough for 100 connections, the rest of the CPU serves
+WRK_DELAI = "10s"
+
+
+def _wrk() -> str:
+    """Path of wrk, or a French error explaining how to install it (no silent fallback)."""
+    chemin = shutil.which("wrk")
+    if chemin is None:
+        raise SystemExit(
+            "Outil de charge wrk introuvable : le banc d'essai de l'API en a besoin. "
+            "Correctif : lancer « make bench » (qui l'installe via "
+            "scripts/installer-systeme.sh --bench) ou « apt-get install wrk »."
+        )
+    return chemin
+
+
+def _charge(
+    wrk: str, base: str, urls: list[str], connexions: int, duree: float, dossier: Path, nom: str
+) -> dict[str, Any]:
+    """One wrk run over ``urls``; its figures (latencies in ms)."""
+    liste = dossier / f"{nom}.txt"
+    liste.write_text("\n".join(urls) + "\n")
+    script = dossier / f"{nom}.lua"
+    script.write_text(LUA % {"fichier": str(liste).replace("\\", "/")})
+    commande = [
+        wrk,
+        "-t",
+        str(min(WRK_FILS, connexions)),
+        "-c",
+        str(connexions),
+        "-d",
+        f"{max(1, round(duree))}s",
+        "--timeout",
+        WRK_DELAI,
+        "-s",
+        str(script),
+        base,
+    ]
+    sortie = subprocess.run(commande, capture_output=True, text=True, check=False)
+    ligne = next(
+        (li for li in sortie.stdout.splitlines() if li.startswith("ESSQ_WRK ")),
+        None,
+    )
+    if sortie.returncode != 0 or ligne is None:
+        raise RuntimeError(
+            f"wrk a échoué (code {sortie.returncode}) : {(sortie.stderr or sortie.stdout)[-500:]}"
+        )
+    brut = json.loads(ligne.split(" ", 1)[1])
+    erreurs = {k: brut[k] for k in ("connexion", "lecture", "ecriture", "delai", "non_2xx")}
     return {
-        "requetes": len(latences),
-        "debit_req_s": round(len(latences) / ecoule, 1),
-        "p50_ms": q(0.50),
-        "p95_ms": q(0.95),
-        "p99_ms": q(0.99),
-        "moyenne_ms": round(1000 * statistics.fmean(latences), 1),
-        "erreurs": erreurs,
-        "statuts": statuts,
+        "requetes": brut["requetes"],
+        "debit_req_s": round(brut["requetes"] / (brut["duree_us"] / 1e6), 1),
+        "p50_ms": round(brut["p50_us"] / 1000, 1),
+        "p95_ms": round(brut["p95_us"] / 1000, 1),
+        "p99_ms": round(brut["p99_us"] / 1000, 1),
+        "moyenne_ms": round(brut["moyenne_us"] / 1000, 1),
+        "max_ms": round(brut["max_us"] / 1000, 1),
+        "erreurs": sum(erreurs.values()),
+        "detail_erreurs": erreurs,
     }
 
 
-def _pic_rss_mo(pid: int) -> float:
+def _processus(pid: int) -> list[Any]:
     import psutil
 
     try:
         parent = psutil.Process(pid)
-        procs = [parent, *parent.children(recursive=True)]
-        return sum(p.memory_info().rss for p in procs) / 2**20
+        return [parent, *parent.children(recursive=True)]
     except psutil.Error:
-        return 0.0
+        return []
+
+
+def _pic_rss_mo(pid: int) -> float:
+    """Sum of every server process's peak resident memory (VmHWM), in MB."""
+    total_ko = 0
+    for p in _processus(pid):
+        try:
+            for ligne in Path(f"/proc/{p.pid}/status").read_text().splitlines():
+                if ligne.startswith("VmHWM:"):
+                    total_ko += int(ligne.split()[1])
+        except OSError:
+            pass
+    return total_ko / 1024
+
+
+def _cpu_serveur_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by every server process."""
+    import psutil
+
+    total = 0.0
+    for p in _processus(pid):
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _charge_machine() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main(args: list[str]) -> dict[str, Any]:
@@ -151,6 +252,7 @@ def main(args: list[str]) -> dict[str, Any]:
     connexions = int(_option(args, "--connexions", "100"))
     workers = int(_option(args, "--workers", "2"))
     home_opt = _option(args, "--home", "")
+    wrk = _wrk()
     with tempfile.TemporaryDirectory(prefix="essq-bench-api-") as tmp:
         if home_opt:
             home = Path(home_opt)
@@ -165,6 +267,7 @@ def main(args: list[str]) -> dict[str, Any]:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = dict(os.environ, ESSQ_HOME=str(home))
+        charge_debut = _charge_machine()
         serveur = subprocess.Popen(
             [
                 sys.executable,
@@ -178,6 +281,10 @@ def main(args: list[str]) -> dict[str, Any]:
                 str(port),
                 "--workers",
                 str(workers),
+                "--loop",
+                BOUCLE,
+                "--http",
+                PROTOCOLE_HTTP,
                 "--log-level",
                 "warning",
                 "--no-access-log",
@@ -200,22 +307,36 @@ def main(args: list[str]) -> dict[str, Any]:
                     raise RuntimeError("le serveur n'a pas démarré")
                 time.sleep(0.2)
             resultats: dict[str, Any] = {
+                "outil": f"wrk -t {WRK_FILS} -c {connexions} --timeout {WRK_DELAI}",
                 "connexions": connexions,
                 "duree_s": duree,
                 "workers": workers,
                 "donnees": str(home) if home_opt else "territoire de démonstration",
+                "charge_machine_debut": charge_debut,
             }
-            pic = 0.0
+            dossier = Path(tmp)
             for nom, liste in urls.items():
-                asyncio.run(_charge(base, liste[:200], min(connexions, 20), 1.0))  # warm-up
-                res = asyncio.run(_charge(base, liste, connexions, duree))
-                pic = max(pic, _pic_rss_mo(serveur.pid))
+                _charge(wrk, base, liste[:200], min(connexions, 20), 2, dossier, nom)  # warm-up
+                charge = _charge_machine()
+                cpu0 = _cpu_serveur_s(serveur.pid)
+                client0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                res = _charge(wrk, base, liste, connexions, duree, dossier, nom)
+                client1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = _cpu_serveur_s(serveur.pid) - cpu0
+                res["cpu_serveur_ms_par_requete"] = round(1000 * cpu / max(1, res["requetes"]), 2)
+                res["cpu_client_s"] = round(
+                    client1.ru_utime + client1.ru_stime - client0.ru_utime - client0.ru_stime, 1
+                )
+                res["charge_machine_avant"] = charge
                 resultats[nom] = res
                 print(
                     f"{nom:12s} {res['debit_req_s']:8.1f} req/s  p50 {res['p50_ms']:7.1f} ms  "
-                    f"p95 {res['p95_ms']:7.1f} ms  p99 {res['p99_ms']:7.1f} ms  erreurs {res['erreurs']}",
+                    f"p95 {res['p95_ms']:7.1f} ms  p99 {res['p99_ms']:7.1f} ms  "
+                    f"erreurs {res['erreurs']}  CPU serveur {res['cpu_serveur_ms_par_requete']} "
+                    f"ms/req  (charge avant : {charge})",
                     flush=True,
                 )
+            pic = _pic_rss_mo(serveur.pid)
             plancher = resultats["plancher"]["p95_ms"] or 1e-9
             for nom in ("indicateurs", "localiser", "annuaire"):
                 resultats[nom]["p95_sur_plancher"] = round(resultats[nom]["p95_ms"] / plancher, 2)
@@ -226,7 +347,8 @@ def main(args: list[str]) -> dict[str, Any]:
                     f"{n} ×{resultats[n]['p95_sur_plancher']}"
                     for n in ("indicateurs", "localiser", "annuaire")
                 )
-                + f" ; mémoire du serveur (tous processus) {pic:.0f} Mo",
+                + f" ; pic mémoire du serveur (somme des processus) {pic:.0f} Mo"
+                + f" ; charge au départ {charge_debut}",
                 flush=True,
             )
             return resultats

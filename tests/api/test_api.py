@@ -12,6 +12,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
+from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot
 
 DemoT = tuple[Path, Path]
@@ -269,6 +270,29 @@ def test_indicateurs_identiques_a_l_entrepot(client: TestClient, demo: DemoT) ->
         "/api/v1/territoires/epci/200000001/indicateurs", params={"millesime": "2015"}
     ).json()
     assert r15["en_qpv"]["etablissements_ess"] == epci["en_qpv"]["etablissements_ess"]
+
+
+def test_service_repond_comme_l_entrepot_pour_chaque_territoire(demo: DemoT) -> None:
+    """The serving view (territories and indicator rows in memory) answers exactly as the
+    warehouse's own queries, for every territory, stock date and millésime, and still refuses
+    unknown territories with the warehouse's message."""
+    from essq.api.service import Service
+
+    service = Service(demo[1])
+    servi = service.entrepot()
+    with Entrepot.ouvrir(demo[1]) as e:
+        for t in e.territoires():
+            nom = "france" if t["niveau"] == "france" else f"{t['niveau']}:{t['code']}"
+            assert servi.territoire(nom) == e.territoire(nom)
+            for date in e.dates_stock():
+                for m in e.millesimes():
+                    assert servi.indicateurs(nom, date_stock=date, millesime=m) == e.indicateurs(
+                        nom, date_stock=date, millesime=m
+                    )
+            assert servi.evolution(nom) == e.evolution(nom)
+        with pytest.raises(ErreurUtilisateur, match="inconnu"):
+            servi.territoire("commune:99999")
+    service.fermer()
 
 
 def test_indicateurs_telechargeables(client: TestClient) -> None:

@@ -16,6 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot
 
@@ -90,6 +93,46 @@ _cache_cubes: OrderedDict[
 # (warehouse, 'TYPE:CODE', millesime) -> (column, code) of the territory filter
 _cache_territoires: OrderedDict[tuple[str, str, str], tuple[str, str] | None] = OrderedDict()
 _verrou_cache = threading.Lock()
+Cube = list[tuple[str | None, str | None, str | None, bool, int]]
+
+
+class CubesNiveau:
+    """The cube cells of every territory of a level (an Arrow table sorted by territory) and
+    where each territory's cells start and end."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        codes = table.column(0).combine_chunks().dictionary_encode()
+        indices = codes.indices.to_numpy(zero_copy_only=False)
+        debuts = np.flatnonzero(np.diff(indices)) + 1 if len(indices) else np.zeros(0, int)
+        debuts = np.concatenate([[0], debuts]).astype(int) if len(indices) else debuts
+        fins = np.append(debuts[1:], len(indices)).astype(int)
+        noms = codes.dictionary.to_pylist()
+        self.positions = {
+            noms[indices[d]]: (int(d), int(f)) for d, f in zip(debuts, fins, strict=True)
+        }
+
+    def cube(self, code: str) -> Cube:
+        debut, fin = self.positions.get(code, (0, 0))
+        if fin <= debut:
+            return []
+        morceau = self.table.slice(debut, fin - debut)
+        colonnes = [morceau.column(i).to_pylist() for i in range(1, 6)]
+        return [(f, s, t, bool(q), int(n)) for f, s, t, q, n in zip(*colonnes, strict=True)]
+
+
+# (warehouse, date, millesime, territory column or None) -> cubes of a whole level
+_cubes_niveaux: dict[tuple[str, str, str, str | None], CubesNiveau] = {}
+_verrous_niveaux: dict[tuple[str, str, str, str | None], threading.Lock] = {}
+_CAS_TAILLE = (
+    "CASE "
+    + " ".join(
+        f"WHEN coalesce(effectif_central, 0) > {bas} AND coalesce(effectif_central, 0) <= {haut} "
+        f"THEN '{nom}'"
+        for nom, (bas, haut) in TAILLES.items()
+    )
+    + " END"
+)
 # The facets: each is counted under every active filter except its own.
 FACETTES = ("famille", "secteur", "taille", "perimetre")
 
@@ -121,23 +164,46 @@ class Annuaire:
             if cle in _cache_cubes:
                 _cache_cubes.move_to_end(cle)
                 return _cache_cubes[cle]
-        where, params = self._where(c, date, sauf=FACETTES)
-        cas = " ".join(
-            f"WHEN coalesce(effectif_central, 0) > {bas} AND coalesce(effectif_central, 0) <= {haut} "
-            f"THEN '{nom}'"
-            for nom, (bas, haut) in TAILLES.items()
-        )
-        lignes = self.e.con.execute(
-            f"SELECT famille_ess, secteur_ess, CASE {cas} END, qpv_{c.millesime} IS NOT NULL, "
-            f"count(*) FROM etablissements_ess WHERE {where} GROUP BY ALL",
-            params,
-        ).fetchall()
-        cube = [(f, s, t, bool(q), int(n)) for f, s, t, q, n in lignes]
+        if c.q is None and c.proche_qpv_m is None and c.employeur is None:
+            # only a territory (or none): the cube comes from the per-level cubes
+            filtre = self._filtre_territoire(c.territoire, c.millesime) if c.territoire else None
+            colonne, code = filtre or (None, "FR")
+            cube = self._cubes_par_territoire(date, c.millesime, colonne).cube(code)
+        else:
+            where, params = self._where(c, date, sauf=FACETTES)
+            lignes = self.e.con.execute(
+                f"SELECT famille_ess, secteur_ess, {_CAS_TAILLE}, qpv_{c.millesime} IS NOT NULL, "
+                f"count(*) FROM etablissements_ess WHERE {where} GROUP BY ALL",
+                params,
+            ).fetchall()
+            cube = [(f, s, t, bool(q), int(n)) for f, s, t, q, n in lignes]
         with _verrou_cache:
             _cache_cubes[cle] = cube
             while len(_cache_cubes) > _CACHE_MAX:
                 _cache_cubes.popitem(last=False)
         return cube
+
+    def _cubes_par_territoire(self, date: str, millesime: str, colonne: str | None) -> CubesNiveau:
+        """The cubes of every territory of one level (``colonne``: commune, epci, departement,
+        region, qpv_<millésime>; None for France), computed by one scan the first time the
+        level is asked for and kept for the process's lifetime in Arrow (one row per non-empty
+        cell, sorted by territory: a few MB for a level of 35,000 communes), instead of a scan
+        per territory. Territories without any establishment have an empty cube."""
+        cle = (str(self.e.chemin), date, millesime, colonne)
+        with _verrou_cache:
+            verrou = _verrous_niveaux.setdefault(cle, threading.Lock())
+        with verrou:  # computed once, concurrent requests for the same level wait for it
+            if cle not in _cubes_niveaux:
+                groupe = f"CAST({colonne} AS VARCHAR)" if colonne else "'FR'"
+                present = f" AND {colonne} IS NOT NULL" if colonne else ""
+                table = self.e.con.execute(
+                    f"SELECT {groupe} AS territoire, famille_ess, secteur_ess, {_CAS_TAILLE}, "
+                    f"qpv_{millesime} IS NOT NULL, count(*) FROM etablissements_ess "
+                    f"WHERE date_stock = ? AND etat = 'A'{present} GROUP BY ALL ORDER BY 1",
+                    [date],
+                ).fetch_arrow_table()
+                _cubes_niveaux[cle] = CubesNiveau(table)
+            return _cubes_niveaux[cle]
 
     @staticmethod
     def _retenue(

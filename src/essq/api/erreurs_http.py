@@ -37,6 +37,10 @@ ENTETES_SECURITE = {
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 }
 
+# the same, encoded once for the ASGI messages
+_ENTETES_SECURITE_BRUTS = [(k.lower().encode(), v.encode()) for k, v in ENTETES_SECURITE.items()]
+_NOMS_SECURITE = frozenset(k for k, _ in _ENTETES_SECURITE_BRUTS)
+
 
 class Erreur(BaseModel):
     """Body of every error response."""
@@ -183,8 +187,7 @@ class EntetesEtLimites:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        entetes = dict(scope.get("headers") or [])
-        longueur = entetes.get(b"content-length")
+        longueur = next((v for k, v in scope.get("headers") or () if k == b"content-length"), None)
         if longueur is not None and (not longueur.isdigit() or int(longueur) > self.taille_max):
             await self._trop_grand(scope, receive, send)
             return
@@ -204,13 +207,13 @@ class EntetesEtLimites:
 
         async def envoyer(message: Message) -> None:
             if message["type"] == "http.response.start":
-                existants = {k.lower() for k, _ in message.get("headers", [])}
-                ajout = [
-                    (k.lower().encode(), v.encode())
-                    for k, v in ENTETES_SECURITE.items()
-                    if k.lower().encode() not in existants
-                ]
-                message["headers"] = list(message.get("headers", [])) + ajout
+                entetes = list(message.get("headers", []))
+                existants = {k.lower() for k, _ in entetes}
+                if existants.isdisjoint(_NOMS_SECURITE):
+                    entetes += _ENTETES_SECURITE_BRUTS
+                else:
+                    entetes += [(k, v) for k, v in _ENTETES_SECURITE_BRUTS if k not in existants]
+                message["headers"] = entetes
             await send(message)
 
         await self.app(scope, recevoir, envoyer)

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from essq import __version__
 from essq.api import diagnostics_acces
@@ -35,6 +36,12 @@ CSV_XLSX_200: dict[int | str, dict[str, Any]] = {
             XLSX: {"schema": {"type": "string", "format": "binary"}},
         }
     }
+}
+VIVANT = b'{"statut":"ok"}'
+VIVANT_SCHEMA = {
+    "type": "object",
+    "properties": {"statut": {"type": "string"}},
+    "required": ["statut"],
 }
 TYPES_TERRITOIRE = ("qpv", "commune", "epci", "departement", "region", "france")
 
@@ -83,8 +90,21 @@ class Sante(BaseModel):
     donnees_demo: bool
 
 
+class JSONPret(Response):
+    """A JSON response whose body is already serialised (bytes)."""
+
+    media_type = "application/json"
+
+
+def serialiser(obj: Any) -> bytes:
+    """Compact UTF-8 JSON, as JSONResponse writes it; dates and other objects as strings."""
+    return json.dumps(
+        obj, default=str, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode()
+
+
 def _json(obj: Any) -> Response:
-    return JSONResponse(json.loads(json.dumps(obj, default=str, ensure_ascii=False)))
+    return JSONPret(serialiser(obj))
 
 
 def _millesimes(service: Service, millesime: str | None) -> list[str] | None:
@@ -113,14 +133,19 @@ def creer_routeur(service: Service) -> APIRouter:
             donnees_demo=service.donnees_demo(),
         )
 
-    @r.get("/sante/vivant", tags=["service"], summary="Le processus répond (sonde de vie)")
-    def vivant() -> dict[str, str]:
+    @r.get(
+        "/sante/vivant",
+        tags=["service"],
+        summary="Le processus répond (sonde de vie)",
+        responses={200: {"content": {"application/json": {"schema": VIVANT_SCHEMA}}}},
+    )
+    async def vivant() -> Response:
         """Sans lecture de données : pour les sondes de vie des répartiteurs de charge."""
-        return {"statut": "ok"}
+        return JSONPret(VIVANT)
 
     # ------------------------------------------------------------------ QPV localisation
     @r.get("/qpv/localiser", tags=["qpv"], summary="Localiser un point")
-    def localiser(
+    async def localiser(
         lon: Annotated[float, Query(ge=-180, le=180, description="Longitude WGS84 (degrés)")],
         lat: Annotated[float, Query(ge=-90, le=90, description="Latitude WGS84 (degrés)")],
         millesime: Annotated[
@@ -132,6 +157,8 @@ def creer_routeur(service: Service) -> APIRouter:
         ] = None,
     ) -> Response:
         """Le QPV contenant le point, la distance au plus proche, la commune et ses zonages."""
+        # A few hundred microseconds of in-memory computation, no I/O: run in the event loop
+        # (a thread hop would cost as much, and the GIL would serialise the work anyway).
         t = service.territoires()
         return _json(t.localiser(lon, lat, _millesimes(service, millesime), rayon_m=rayon_m))
 
@@ -233,7 +260,7 @@ def creer_routeur(service: Service) -> APIRouter:
         summary="Indicateurs ESS d'un territoire",
         responses=CSV_XLSX_200,
     )
-    def indicateurs(
+    async def indicateurs(
         type: TypeTerritoire,
         code: str,
         date_stock: Annotated[str | None, Query(max_length=10, description="AAAA-MM-JJ")] = None,
@@ -243,12 +270,32 @@ def creer_routeur(service: Service) -> APIRouter:
         """Établissements et emplois de l'ESS (ensemble, en QPV, hors QPV), répartitions et,
         pour un QPV, comparaisons (EPCI, région, France) ; chaque chiffre avec ses sources."""
         _verifier_code(code)
-        e = service.entrepot()
+        terr = _territoire(type, code)
+        if format == "json":
+            # served from the per-process cache without leaving the event loop; a miss queries
+            # the warehouse in a worker thread (DuckDB releases the GIL)
+            corps = service.indicateurs_en_cache(terr, date_stock, millesime)
+            if corps is None:
+                corps = await run_in_threadpool(_indicateurs_json, terr, date_stock, millesime)
+            return JSONPret(corps)
+        return await run_in_threadpool(
+            _indicateurs_fichier, terr, date_stock, millesime, format, type, code
+        )
+
+    def _indicateurs_json(terr: str, date_stock: str | None, millesime: str) -> bytes:
         with traduire_inconnu("code"):
-            if format == "json":
-                corps = service.indicateurs_json(_territoire(type, code), date_stock, millesime)
-                return Response(corps, media_type="application/json")
-            res = e.indicateurs(_territoire(type, code), date_stock=date_stock, millesime=millesime)
+            return service.indicateurs_json(terr, date_stock, millesime)
+
+    def _indicateurs_fichier(
+        terr: str,
+        date_stock: str | None,
+        millesime: str,
+        format: str,
+        type: TypeTerritoire,
+        code: str,
+    ) -> Response:
+        with traduire_inconnu("code"):
+            res = service.entrepot().indicateurs(terr, date_stock=date_stock, millesime=millesime)
         return _fichier_indicateurs(res, format, f"indicateurs_{type.value}_{code}")
 
     @r.get("/territoires/{type}/{code}/evolution", tags=["territoires"], summary="Évolution")

@@ -348,6 +348,51 @@ class Territoires:
         return pa.table(colonnes)
 
     # ------------------------------------------------------------------ one point
+    def _ligne_point_wgs84(
+        self, lon: float, lat: float, choisis: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """The row :meth:`localiser_lot` gives for one WGS84 point plainly inside a French
+        territory's extent, computed without the batch machinery (arrays of statuses, Arrow
+        table): the API's single-point path. None for any other point (missing, out of range,
+        swapped or far away), which the batch path handles with its diagnostics."""
+        if not (np.isfinite(lon) and np.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
+            return None
+        mg = _MARGE_TERRITOIRE  # projections.dans_bornes, on Python floats
+        z = next(
+            (
+                t.epsg
+                for t in projections.TERRITOIRES
+                if t.bornes[0] - mg <= lon <= t.bornes[2] + mg
+                and t.bornes[1] - mg <= lat <= t.bornes[3] + mg
+            ),
+            0,
+        )
+        if z == 0:
+            return None
+        a, b = np.array([lon], dtype=np.float64), np.array([lat], dtype=np.float64)
+        zx, zy = projections.transformer(a, b, projections.WGS84, z)
+        ligne: dict[str, Any] = {"lon": float(lon), "lat": float(lat), "statut_coordonnees": "ok"}
+        for m in choisis:
+            mil = self._millesimes[m]
+            code = proche = None
+            distance: float | None = None
+            idx = mil.zones.get(z)
+            if idx is not None:
+                off = mil.decalage[z]
+                c = int(idx.contenant(zx, zy)[0])
+                if c >= 0:
+                    code = proche = str(mil.codes[c + off])
+                    distance = 0.0
+                else:
+                    ip, d = idx.plus_proche_exterieurs(zx, zy)
+                    if ip[0] >= 0:
+                        proche = str(mil.codes[int(ip[0]) + off])
+                        distance = None if np.isnan(d[0]) else float(d[0])
+            ligne[f"qpv_{m}"] = code
+            ligne[f"distance_qpv_{m}_m"] = distance
+            ligne[f"qpv_proche_{m}"] = proche
+        return ligne
+
     def localiser(
         self,
         lon: float,
@@ -359,13 +404,15 @@ class Territoires:
     ) -> dict[str, Any]:
         """Everything known about one point (the JSON of ``essq qpv localiser``)."""
         choisis = self._choisir(millesimes)
-        t = self.localiser_lot(
-            np.array([lon], dtype=np.float64),
-            np.array([lat], dtype=np.float64),
-            epsg=epsg,
-            millesimes=choisis,
-        )
-        ligne = t.to_pylist()[0]
+        ligne = self._ligne_point_wgs84(lon, lat, choisis) if epsg == projections.WGS84 else None
+        if ligne is None:
+            t = self.localiser_lot(
+                np.array([lon], dtype=np.float64),
+                np.array([lat], dtype=np.float64),
+                epsg=epsg,
+                millesimes=choisis,
+            )
+            ligne = t.to_pylist()[0]
         if ligne["statut_coordonnees"] != "ok":
             diag = projections.diagnostic_coordonnees(np.array([lon]), np.array([lat]), epsg)
             raise ErreurUtilisateur(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,5 +66,14 @@ def creer_application(
 
 
 def application_depuis_environnement() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (one per worker process): home from ESSQ_HOME."""
-    return creer_application(os.environ.get(VARIABLE_HOME))
+    """Factory for ``uvicorn --factory`` (one per worker process): home from ESSQ_HOME.
+
+    Everything loaded at start-up (territories, indexes, in-memory tables: a few hundred
+    thousand objects) lives as long as the process: it is moved out of the garbage
+    collector's reach (``gc.freeze``), otherwise each full collection would walk it and stall
+    every request of the process for tens of milliseconds.
+    """
+    app = creer_application(os.environ.get(VARIABLE_HOME))
+    gc.collect()
+    gc.freeze()
+    return app

@@ -8,6 +8,12 @@ from pathlib import Path
 from essq.config import VARIABLE_HOME, emplacements
 from essq.console import console
 
+# How every server of the project runs (``essq servir``, ``essq demo`` and bench/bench_api.py):
+# uvloop's event loop and the httptools HTTP parser, both C, instead of asyncio's and h11's
+# pure-Python ones (half the per-request CPU on the liveness endpoint).
+BOUCLE = "uvloop"
+PROTOCOLE_HTTP = "httptools"
+
 
 def servir(
     home: Path | None = None,
@@ -47,6 +53,8 @@ def servir(
         host=hote,
         port=port,
         workers=workers,
+        loop=BOUCLE,
+        http=PROTOCOLE_HTTP,
         log_level="warning",
         proxy_headers=False,
     )
