@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+OUTILS := .outils
+UV := $(OUTILS)/bin/uv
 UV_VERSION := 0.13.9
 PORT ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
@@ -12,10 +14,15 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 install: $(VENV)/.installe
 
-$(VENV)/.installe: pyproject.toml uv.lock package.json package-lock.json scripts/installer-systeme.sh
+# uv lives in its own small venv: `uv sync` keeps .venv exactly as the lock file says and
+# would remove a uv (or pip) installed inside it, breaking the next install.
+$(UV):
+	$(PYTHON) -m venv $(OUTILS)
+	$(OUTILS)/bin/python -m pip install -q "uv==$(UV_VERSION)"
+
+$(VENV)/.installe: pyproject.toml uv.lock package.json package-lock.json scripts/installer-systeme.sh | $(UV)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	$(BIN)/uv sync --frozen --quiet --compile-bytecode
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@$(BIN)/python -m compileall -q src >/dev/null
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	bash scripts/installer-systeme.sh
@@ -40,4 +47,4 @@ lint: install
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OUTILS) node_modules .pytest_cache .mypy_cache .ruff_cache
