@@ -150,6 +150,8 @@ def _preparer_connexion(memoire: str, dossier_temp: Path) -> duckdb.DuckDBPyConn
         con.register(f"_{nom_table}", table)
         con.execute(f"CREATE TEMP TABLE {nom_table} AS SELECT * FROM _{nom_table}")
         con.unregister(f"_{nom_table}")
+    for colonne in ("section", "a38", "secteur"):
+        _en_enum(con, "naf_map", colonne)
     return con
 
 
@@ -422,6 +424,23 @@ def _creer_combinaisons(
             {q["conflit"]} AS conflit_cj_insee
         FROM base"""
     )
+    # Text verdicts as ENUM: rows carry a small code instead of a copy of the text, and DuckDB
+    # hands them to Arrow (then Parquet) as dictionary-encoded columns.
+    for colonne in ("famille_ess", "famille_statutaire", "sources_ess", "raison_ess"):
+        _en_enum(con, "qualif_combo", colonne)
+
+
+def _en_enum(con: duckdb.DuckDBPyConnection, table: str, colonne: str) -> None:
+    """Turn a text column of a small reference table into an ENUM of its distinct values."""
+    valeurs = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT {colonne} FROM {table} WHERE {colonne} IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    if valeurs:
+        con.execute(f"CREATE TYPE enum_{table}_{colonne} AS ENUM ({', '.join(map(_lit, valeurs))})")
+        con.execute(f"ALTER TABLE {table} ALTER {colonne} TYPE enum_{table}_{colonne}")
 
 
 def _jointure_combinaisons(listes: dict[str, str], trouvee: str) -> str:
@@ -730,8 +749,13 @@ class _Ecrivain:
                 self.ecrivain = pq.ParquetWriter(
                     self.chemin, self.schema, compression="zstd", write_statistics=False
                 )
-            else:
+            else:  # CSV: dictionary-encoded columns written as their text
+                self.schema = pa.schema(
+                    f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                    for f in table.schema
+                )
                 self.ecrivain = pacsv.CSVWriter(self.chemin, self.schema)
+                table = table.cast(self.schema)
         else:
             table = table.cast(self.schema)
         self.ecrivain.write_table(table)
