@@ -222,6 +222,36 @@ def test_echec_laisse_la_sortie_precedente_intacte(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_echec_d_ecriture_remonte_et_laisse_la_sortie_intacte(
+    tmp_path, fichiers, aides, faux_territoires, monkeypatch
+) -> None:
+    """A failure in the background writer (disk full…) stops the qualification with the error
+    and leaves the previous output as it was, without a temporary file."""
+    from essq.sirene import qualification
+
+    etabs = [aides.etab(f"1000000010{i:04d}", "93066") for i in range(5)]
+    ul_csv, et_csv = fichiers([aides.ul("100000001", "9220")], etabs)
+    sortie = tmp_path / "s.parquet"
+    qualifier(ul_csv, et_csv, sortie, territoires=faux_territoires, afficher_progression=False)
+    avant = sortie.read_bytes()
+
+    def disque_plein(self, table):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(qualification._Ecrivain, "_ecrire_maintenant", disque_plein)
+    with pytest.raises(OSError, match="No space left"):
+        qualifier(
+            ul_csv,
+            et_csv,
+            sortie,
+            territoires=faux_territoires,
+            afficher_progression=False,
+            taille_lot=2,
+        )
+    assert sortie.read_bytes() == avant
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_sortie_csv_meme_contenu_que_parquet(tmp_path, fichiers, aides, faux_territoires) -> None:
     ul_csv, et_csv = fichiers(
         [aides.ul("100000001", "9220")],
