@@ -449,7 +449,7 @@ def _construire_dans(
             "Indicateurs par territoire et périmètre",
             "Établissements ESS et provenance",
         ]
-        with progression(transitoire=not afficher) as barre:
+        with progression(visible=afficher) as barre:
             tache = barre.add_task(etapes[0], total=len(etapes))
 
             def etape(i: int) -> None:
