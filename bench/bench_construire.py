@@ -15,9 +15,18 @@ Measured in the same run, each step in a fresh process (wall time, CPU time, pea
 - ``Entrepot.indicateurs`` latency for territories of every level, and the ``essq
   indicateurs`` command.
 
-Usage: ``python -m bench construire`` (default: 1 M + 5 M) or ``… construire --complet``;
+- the observatory stage alone (``construire_depuis_qualifie``: qualified table → warehouse)
+  at each size, on the qualified 1 M stock repeated with fresh SIRETs, so that its wall, CPU
+  and memory are reported apart from the qualification's.
+
+Usage: ``python -m bench construire`` (default: 1 M + 5 M), ``… construire --complet`` or
+``… construire --tailles=1000000`` (sizes to measure, comma-separated);
 ``--agregation=42000000`` also times the observatory stage alone on a qualified table of that
-size (the qualified 1 M stock repeated with fresh SIRETs).
+size.
+
+Progress bars are off in every measured step (``afficher=False`` for essq's Rich bars, and
+DuckDB's own bar, which would otherwise print into the bench log, disabled for every
+connection the step opens).
 """
 
 from __future__ import annotations
@@ -73,6 +82,26 @@ COLONNES_UL = [
     "prenom1UniteLegale",
     "activitePrincipaleUniteLegale",
 ]
+
+
+def _sans_barre_duckdb() -> None:
+    """Open every DuckDB connection of this process with DuckDB's progress bar off.
+
+    DuckDB draws its own bar on long queries, on the terminal or in a log alike; essq's
+    packages turn it off on their connections, this covers any other (generator, bench)."""
+    import duckdb
+
+    if getattr(duckdb.connect, "_sans_barre", False):
+        return
+    connecter = duckdb.connect
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        con = connecter(*args, **kwargs)
+        con.execute("SET enable_progress_bar = false")  # a session setting, not a config one
+        return con
+
+    connect._sans_barre = True  # type: ignore[attr-defined]
+    duckdb.connect = connect
 
 
 def _cpu() -> float:
@@ -134,6 +163,7 @@ def _home_vierge(territoires: Path, nom: str) -> Path:
 
 # --- measured steps (run in fresh processes) -----------------------------------------------------
 def etape_construire(stock: str, home: str) -> dict[str, Any]:
+    _sans_barre_duckdb()
     from essq.observatoire import construire
 
     r = construire(
@@ -154,6 +184,7 @@ def etape_construire(stock: str, home: str) -> dict[str, Any]:
 
 def etape_agregation(qualifie: str, home: str) -> dict[str, Any]:
     """The observatory stage alone (warehouse from an already qualified table)."""
+    _sans_barre_duckdb()
     from essq.observatoire import construire_depuis_qualifie
 
     r = construire_depuis_qualifie(qualifie, date_stock=DATE, home=home, afficher=False)
@@ -197,6 +228,7 @@ def qualifie_replique(n: int, territoires: Path) -> Path:
 
 def etape_plancher(stock: str) -> dict[str, Any]:
     """DuckDB reading (decoding) every column the build needs from the same files."""
+    _sans_barre_duckdb()
     import duckdb
 
     con = duckdb.connect()
@@ -387,8 +419,12 @@ def main(args: list[str]) -> dict[str, Any]:
         return {"ignore": str(DONNEES_PARTAGEES)}
     complet = "--complet" in args
     tailles = [1_000_000, 5_000_000] + ([42_000_000] if complet else [])
+    for a in args:
+        if a.startswith("--tailles="):  # e.g. --tailles=1000000 for a quick run
+            tailles = [int(t) for t in a.split("=", 1)[1].split(",")]
     tailles_pandas = [1_000_000, 5_000_000]
     print(f"Charge machine au départ : {os.getloadavg()[0]:.1f} (2 cœurs) ; données dans {CACHE}")
+    _sans_barre_duckdb()  # data preparation (generator, replicated qualified tables)
     territoires = preparer_territoires()
     resultats: dict[str, Any] = {"charge_depart": os.getloadavg()[0], "tailles": {}}
     for n in tailles:
@@ -412,6 +448,14 @@ def main(args: list[str]) -> dict[str, Any]:
             f"construire / plancher = {res['ratio_construire_plancher']} (mur), "
             f"{res['ratio_construire_plancher_cpu']} (CPU)"
         )
+        if n <= 5_000_000:
+            q = qualifie_replique(n, territoires)
+            res["agregation_seule"] = _mesurer(
+                "agrégation seule (depuis qualifié)",
+                etape_agregation,
+                str(q),
+                str(_home_vierge(territoires, f"agregation-{n}")),
+            )
         if n in tailles_pandas:
             res["pandas"] = _mesurer(
                 "pandas + geopandas (même calcul)",
@@ -448,6 +492,20 @@ def main(args: list[str]) -> dict[str, Any]:
             "memoire": round(cb["pic_rss_mo"] / ca["pic_rss_mo"], 1),
         }
         print(f"\nCroissance {a} → {b} lignes : {json.dumps(resultats['croissance'])}")
+    print("\nAgrégation observatoire (sans la qualification) :")
+    for n in tailles:
+        r = resultats["tailles"][str(n)]
+        seule = r.get("agregation_seule")
+        detail = (
+            f" ; seule, processus dédié : {seule['secondes']:.1f} s mur, "
+            f"{seule['cpu_secondes']:.1f} s CPU, {seule['pic_rss_mo']} Mo RSS"
+            if seule
+            else ""
+        )
+        print(
+            f"  {n:>12_} lignes : {r['construire']['agregation_secondes']:.1f} s dans la "
+            f"construction (qualification {r['construire']['qualification_secondes']:.1f} s){detail}"
+        )
     for a in args:
         if a.startswith("--agregation="):
             n = int(a.split("=", 1)[1])

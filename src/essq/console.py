@@ -21,8 +21,11 @@ from rich.progress import (
 console = Console(stderr=True)
 
 
-def progression(*, transitoire: bool = False) -> Progress:
-    """A progress bar for steps that can take more than a second (written to stderr)."""
+def progression(*, transitoire: bool = False, visible: bool = True) -> Progress:
+    """A progress bar for steps that can take more than a second (written to stderr).
+
+    ``visible=False`` draws nothing at all (not even the blank line a transient bar leaves
+    on a non-terminal stderr): for callers asked not to display progress (benchmarks, tests)."""
     return Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
@@ -34,6 +37,7 @@ def progression(*, transitoire: bool = False) -> Progress:
         TimeRemainingColumn(),
         console=console,
         transient=transitoire,
+        disable=not visible,
     )
 
 

@@ -4,10 +4,13 @@ The whole build happens in a temporary copy of the warehouse next to the real on
 swapped in with ``os.replace`` only once every table is written and the file is closed. A
 build killed at any moment, or failing on a bad file, leaves the previous warehouse as it was.
 
-Aggregation strategy (one engine, few passes): active establishments are first summed by
-their finest geography (commune × QPV of each millésime) into a small table ``fin``; every
-territory level and perimeter is then a sum over ``fin`` (tens of thousands of rows), so the
-cost of the build is a couple of scans of the qualified file whatever the number of levels.
+Aggregation strategy (one engine, one pass for the figures): active establishments are
+first counted and their jobs summed in a single scan of the qualified file, grouped by every
+key an indicator or a breakdown depends on (table ``brut``: raw COG code × QPV × family ×
+sector × bracket × creation period × the boolean conditions of the measures). Its size
+depends on the geography and the mix, not on the number of rows (about 200,000 rows for 1 M
+as for 42 M replicated establishments). Every territory level, perimeter and breakdown is then
+a filtered sum over it. A second scan writes the ESS establishments themselves.
 """
 
 from __future__ import annotations
@@ -64,7 +67,12 @@ class RapportConstruction:
 
 
 def _q(chemin: Path | str) -> str:
-    return "'" + str(chemin).replace("'", "''") + "'"
+    return _lit(str(chemin))
+
+
+def _lit(texte: str) -> str:
+    """A SQL string literal (DuckDB does not treat backslashes specially)."""
+    return "'" + texte.replace("'", "''") + "'"
 
 
 def _date(texte: str | None, *, defaut: Path | None = None) -> str:
@@ -138,78 +146,127 @@ def verifier_qualifie(
         )
 
 
-def _sql_fin(millesimes: Sequence[str]) -> str:
-    qpv_cols = ", ".join(f'q."qpv_{m}" AS qpv_{m}' for m in millesimes)
-    vecu = ", ".join(
-        f"""count(*) FILTER (WHERE q.ess AND q."qpv_{m}" IS NULL AND q."distance_qpv_{m}_m" <= 300) AS etablissements_ess_300m_{m},
-        count(*) FILTER (WHERE q.ess AND q."qpv_{m}" IS NULL AND q."distance_qpv_{m}_m" <= 1000) AS etablissements_ess_1km_{m}"""
-        for m in millesimes
-    )
+def _sql_brut(qualifie: Path, millesimes: Sequence[str]) -> str:
+    """The only scan of the qualified file for the figures: active establishments summed by
+    every key an indicator or a breakdown filters on (raw COG code, QPV of each millésime,
+    family, sector, bracket, creation period, and the boolean conditions of the measures).
+    Keys stay raw or small integers: labels are put on the grouped rows, not on every row.
+
+    Counting rows and summing three columns per group is much cheaper than evaluating a
+    dozen filtered aggregates per row; every indicator is then a filtered sum over this
+    table, whose size depends on the geography and the mix, not on the number of rows.
+    Jobs are sums of bracket bounds (multiples of 0.5), so regrouping them is exact."""
+    par_m = []
+    for m in millesimes:
+        vecu = f'q.ess AND q."qpv_{m}" IS NULL AND q."distance_qpv_{m}_m"'
+        par_m.append(
+            f'q."qpv_{m}"::VARCHAR AS qpv_{m}, '
+            f"CASE WHEN {vecu} <= 300 THEN 1 WHEN {vecu} <= 1000 THEN 2 ELSE 0 END::UTINYINT AS vecu_{m}, "
+            f'CASE WHEN {vecu} <= 1000 THEN q."qpv_proche_{m}"::VARCHAR END AS proche_{m}'
+        )
     return f"""
-CREATE OR REPLACE TEMP TABLE fin AS
-SELECT m.commune, m.epci, coalesce(m.departement, q.departement::VARCHAR) AS departement, m.region,
-    {qpv_cols},
-    count(*) FILTER (WHERE q.ess) AS etablissements_ess,
-    count(*) FILTER (WHERE q.ess AND q.employeur) AS etablissements_ess_employeurs,
-    coalesce(sum(q.effectif_bas) FILTER (WHERE q.ess), 0) AS effectif_ess_bas,
-    coalesce(sum(q.effectif_central) FILTER (WHERE q.ess), 0) AS effectif_ess_central,
-    coalesce(sum(q.effectif_haut) FILTER (WHERE q.ess), 0) AS effectif_ess_haut,
-    count(*) AS etablissements_actifs,
-    count(*) FILTER (WHERE q.employeur) AS etablissements_employeurs,
-    coalesce(sum(q.effectif_central), 0) AS effectif_total,
-    coalesce(sum(q.effectif_bas), 0) AS effectif_total_bas,
-    coalesce(sum(q.effectif_haut), 0) AS effectif_total_haut,
-    coalesce(sum(q.effectif_central) FILTER (WHERE NOT coalesce(q.secteur_public, false)), 0) AS effectif_prive,
-    coalesce(sum(q.effectif_central) FILTER (WHERE substr(q.naf, 1, 2) IN ('87', '88')), 0) AS effectif_action_sociale,
-    coalesce(sum(q.effectif_central) FILTER (WHERE q.ess AND substr(q.naf, 1, 2) IN ('87', '88')), 0) AS effectif_ess_action_sociale,
-    count(*) FILTER (WHERE q.ess AND (q.lon IS NULL OR q.lat IS NULL)) AS etablissements_ess_sans_position,
-    {vecu}
-FROM qualifie q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
+CREATE OR REPLACE TEMP TABLE brut AS
+SELECT q.code_commune::VARCHAR AS code_commune, q.departement::VARCHAR AS departement_q,
+    {", ".join(par_m)},
+    q.famille_ess::VARCHAR AS famille_ess, q.secteur_ess::VARCHAR AS secteur_ess,
+    q.tranche_effectif::VARCHAR AS tranche_effectif,
+    CASE WHEN q.date_creation IS NULL THEN 0
+         WHEN q.date_creation < DATE '1980-01-01' THEN 1
+         WHEN q.date_creation < DATE '2000-01-01' THEN 2
+         WHEN q.date_creation < DATE '2010-01-01' THEN 3
+         WHEN q.date_creation < DATE '2020-01-01' THEN 4
+         ELSE 5 END::UTINYINT AS periode_creation,
+    coalesce(q.ess, false) AS ess,
+    coalesce(q.employeur, false) AS employeur,
+    coalesce(q.secteur_public, false) AS public,
+    coalesce(substr(q.naf, 1, 2) IN ('87', '88'), false) AS action_sociale,
+    coalesce(q.ess AND (q.lon IS NULL OR q.lat IS NULL), false) AS sans_position,
+    count(*) AS n,
+    sum(q.effectif_bas) AS bas, sum(q.effectif_central) AS central, sum(q.effectif_haut) AS haut
+FROM read_parquet({_q(qualifie)}) q
 WHERE q.etat = 'A'
 GROUP BY ALL
 """
 
 
-def _sql_fin_repartitions(millesimes: Sequence[str]) -> str:
-    geo = "commune, epci, departement, region, " + ", ".join(f"qpv_{m}" for m in millesimes)
-    qpv_cols = ", ".join(f'q."qpv_{m}" AS qpv_{m}' for m in millesimes)
-    ensembles = ", ".join(f"({geo}, {d})" for d in ("famille", "secteur", "taille", "creation"))
+def _n(filtre: str | None = None) -> str:
+    """Establishments of ``brut`` (optionally filtered), as BIGINT."""
+    if filtre is None:
+        return "sum(b.n)::BIGINT"
+    return f"coalesce(sum(b.n) FILTER (WHERE {filtre}), 0)::BIGINT"
+
+
+def _s(colonne: str, filtre: str | None = None) -> str:
+    """Sum of a job column of ``brut`` (optionally filtered), 0 when there is none."""
+    if filtre is None:
+        return f"coalesce(sum(b.{colonne}), 0)"
+    return f"coalesce(sum(b.{colonne}) FILTER (WHERE {filtre}), 0)"
+
+
+GEO_BRUT = "m.commune, m.epci, coalesce(m.departement, b.departement_q) AS departement, m.region"
+JOINTURE_BRUT = "brut b LEFT JOIN cmap m ON m.code = b.code_commune"
+
+
+def _sql_fin(millesimes: Sequence[str]) -> str:
+    qpv_cols = ", ".join(f"b.qpv_{m}" for m in millesimes)
+    vecu = ", ".join(
+        f"{_n(f'b.vecu_{m} = 1')} AS etablissements_ess_300m_{m}, "
+        f"{_n(f'b.vecu_{m} >= 1')} AS etablissements_ess_1km_{m}"
+        for m in millesimes
+    )
     return f"""
-CREATE OR REPLACE TEMP TABLE fin_rep AS
-WITH base AS (
-    SELECT m.commune, m.epci, coalesce(m.departement, q.departement::VARCHAR) AS departement, m.region,
-        {qpv_cols}, q.ess, q.employeur, q.effectif_bas, q.effectif_central, q.effectif_haut,
-        coalesce(q.famille_ess::VARCHAR, 'inconnue') AS famille,
-        coalesce(q.secteur_ess::VARCHAR, 'non_classe') AS secteur,
-        CASE WHEN q.tranche_effectif IN ('NN', '00') THEN 'sans_salarie'
-             WHEN q.tranche_effectif IN ('01', '02', '03') THEN '1_9'
-             WHEN q.tranche_effectif IN ('11', '12') THEN '10_49'
-             WHEN q.tranche_effectif IN ('21', '22', '31') THEN '50_249'
-             WHEN q.tranche_effectif IN ('32', '41', '42', '51', '52', '53') THEN '250_plus'
-             ELSE 'inconnue' END AS taille,
-        CASE WHEN q.date_creation IS NULL THEN 'inconnue'
-             WHEN year(q.date_creation) < 1980 THEN 'avant_1980'
-             WHEN year(q.date_creation) < 2000 THEN '1980_1999'
-             WHEN year(q.date_creation) < 2010 THEN '2000_2009'
-             WHEN year(q.date_creation) < 2020 THEN '2010_2019'
-             ELSE 'depuis_2020' END AS creation
-    FROM qualifie q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
-    WHERE q.etat = 'A'
-)
-SELECT {geo},
-    CASE WHEN GROUPING(famille) = 0 THEN 'famille' WHEN GROUPING(secteur) = 0 THEN 'secteur'
-         WHEN GROUPING(taille) = 0 THEN 'taille' ELSE 'creation' END AS dimension,
-    coalesce(famille, secteur, taille, creation) AS modalite,
-    count(*) FILTER (WHERE ess) AS etablissements_ess,
-    count(*) FILTER (WHERE ess AND employeur) AS etablissements_ess_employeurs,
-    coalesce(sum(effectif_bas) FILTER (WHERE ess), 0) AS effectif_ess_bas,
-    coalesce(sum(effectif_central) FILTER (WHERE ess), 0) AS effectif_ess_central,
-    coalesce(sum(effectif_haut) FILTER (WHERE ess), 0) AS effectif_ess_haut,
-    count(*) AS etablissements_actifs,
-    coalesce(sum(effectif_central), 0) AS effectif_total
-FROM base
-GROUP BY GROUPING SETS ({ensembles})
+CREATE OR REPLACE TEMP TABLE fin AS
+SELECT {GEO_BRUT}, {qpv_cols},
+    {_n("b.ess")} AS etablissements_ess,
+    {_n("b.ess AND b.employeur")} AS etablissements_ess_employeurs,
+    {_s("bas", "b.ess")} AS effectif_ess_bas,
+    {_s("central", "b.ess")} AS effectif_ess_central,
+    {_s("haut", "b.ess")} AS effectif_ess_haut,
+    {_n()} AS etablissements_actifs,
+    {_n("b.employeur")} AS etablissements_employeurs,
+    {_s("central")} AS effectif_total,
+    {_s("bas")} AS effectif_total_bas,
+    {_s("haut")} AS effectif_total_haut,
+    {_s("central", "NOT b.public")} AS effectif_prive,
+    {_s("central", "b.action_sociale")} AS effectif_action_sociale,
+    {_s("central", "b.ess AND b.action_sociale")} AS effectif_ess_action_sociale,
+    {_n("b.sans_position")} AS etablissements_ess_sans_position,
+    {vecu}
+FROM {JOINTURE_BRUT}
+GROUP BY ALL
 """
+
+
+MODALITES_BRUT = {
+    "famille": "coalesce(b.famille_ess, 'inconnue')",
+    "secteur": "coalesce(b.secteur_ess, 'non_classe')",
+    "taille": """CASE WHEN b.tranche_effectif IN ('NN', '00') THEN 'sans_salarie'
+         WHEN b.tranche_effectif IN ('01', '02', '03') THEN '1_9'
+         WHEN b.tranche_effectif IN ('11', '12') THEN '10_49'
+         WHEN b.tranche_effectif IN ('21', '22', '31') THEN '50_249'
+         WHEN b.tranche_effectif IN ('32', '41', '42', '51', '52', '53') THEN '250_plus'
+         ELSE 'inconnue' END""",
+    "creation": "['inconnue', 'avant_1980', '1980_1999', '2000_2009', '2010_2019', "
+    "'depuis_2020'][b.periode_creation + 1]",
+}
+
+
+def _sql_fin_repartitions(millesimes: Sequence[str]) -> str:
+    """Breakdowns at the finest geography: one small GROUP BY of ``brut`` per dimension."""
+    qpv_cols = ", ".join(f"b.qpv_{m}" for m in millesimes)
+    mesures = f"""{_n("b.ess")} AS etablissements_ess,
+    {_n("b.ess AND b.employeur")} AS etablissements_ess_employeurs,
+    {_s("bas", "b.ess")} AS effectif_ess_bas,
+    {_s("central", "b.ess")} AS effectif_ess_central,
+    {_s("haut", "b.ess")} AS effectif_ess_haut,
+    {_n()} AS etablissements_actifs,
+    {_s("central")} AS effectif_total"""
+    parties = "\nUNION ALL\n".join(
+        f"SELECT {GEO_BRUT}, {qpv_cols}, '{d}' AS dimension, {expr} AS modalite, {mesures} "
+        f"FROM {JOINTURE_BRUT} GROUP BY ALL"
+        for d, expr in MODALITES_BRUT.items()
+    )
+    return f"CREATE OR REPLACE TEMP TABLE fin_rep AS\n{parties}\n"
 
 
 MESURES_FIN = [m for m in MESURES if m not in ("etablissements_ess_300m", "etablissements_ess_1km")]
@@ -292,7 +349,7 @@ CREATE TABLE IF NOT EXISTS etablissements_ess (
     )
     version = con.execute("SELECT valeur FROM meta WHERE cle = 'version_schema'").fetchone()
     if version is None:
-        con.execute("INSERT INTO meta VALUES ('version_schema', ?)", [str(VERSION_SCHEMA_ENTREPOT)])
+        con.execute(f"INSERT INTO meta VALUES ('version_schema', '{VERSION_SCHEMA_ENTREPOT}')")
     elif version[0] != str(VERSION_SCHEMA_ENTREPOT):
         raise ErreurUtilisateur(
             f"L'entrepôt existant a le schéma v{version[0]}, cette version d'essq écrit le schéma "
@@ -384,6 +441,7 @@ def _construire_dans(
         con.execute(f"SET memory_limit = '{MEMOIRE_DUCKDB}'")
         con.execute(f"SET temp_directory = {_q(str(chemin) + '.tmp')}")
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # the build has its own Rich progress bar
         etapes = [
             "Lecture des territoires",
             "Agrégation des établissements actifs",
@@ -391,7 +449,7 @@ def _construire_dans(
             "Indicateurs par territoire et périmètre",
             "Établissements ESS et provenance",
         ]
-        with progression(transitoire=not afficher) as barre:
+        with progression(visible=afficher) as barre:
             tache = barre.add_task(etapes[0], total=len(etapes))
 
             def etape(i: int) -> None:
@@ -411,13 +469,15 @@ def _construire_dans(
                     correctif="importer les QPV : « essq territoires importer-qpv FICHIER --millesime 2024 », puis relancer.",
                 )
             verifier_qualifie(con, qualifie, millesimes)
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW qualifie AS SELECT * FROM read_parquet({_q(qualifie)})"
-            )
-            lignes, actifs, ess_actifs = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE etat = 'A'), "
-                "count(*) FILTER (WHERE etat = 'A' AND ess) FROM qualifie"
-            ).fetchone() or (0, 0, 0)
+            # count(*) without a filter is answered from the Parquet footers.
+            lignes = (
+                con.execute(f"SELECT count(*) FROM read_parquet({_q(qualifie)})").fetchone() or (0,)
+            )[0]
+            con.execute(_sql_brut(qualifie, millesimes))
+            actifs, ess_actifs = con.execute(
+                "SELECT coalesce(sum(n), 0)::BIGINT, coalesce(sum(n) FILTER (WHERE ess), 0)::BIGINT "
+                "FROM brut"
+            ).fetchone() or (0, 0)
             if actifs == 0:
                 raise ErreurUtilisateur(
                     f"Le stock SIRENE est vide : {lignes} ligne(s) qualifiée(s), aucun établissement actif.",
@@ -425,10 +485,8 @@ def _construire_dans(
                     correctif="vérifier que le fichier est bien le stock des établissements "
                     "(StockEtablissement) complet et décompressé, puis relancer « essq construire ».",
                 )
-            con.execute("DELETE FROM indicateurs WHERE date_stock = ?", [date])
-            con.execute("DELETE FROM repartitions WHERE date_stock = ?", [date])
-            con.execute("DELETE FROM etablissements_ess WHERE date_stock = ?", [date])
-            con.execute("DELETE FROM provenance WHERE date_stock = ?", [date])
+            for table in ("indicateurs", "repartitions", "etablissements_ess", "provenance"):
+                con.execute(f"DELETE FROM {table} WHERE date_stock = DATE '{date}'")
 
             etape(1)
             con.execute(_sql_fin(millesimes))
@@ -446,6 +504,9 @@ def _construire_dans(
             con.execute(_sql_fin_repartitions(millesimes))
             etape(3)
             mesures_cols = ", ".join(MESURES)
+            # This stock's rows are gathered aside, then written once in serving order.
+            con.execute("CREATE OR REPLACE TEMP TABLE ind_new AS FROM indicateurs LIMIT 0")
+            con.execute("CREATE OR REPLACE TEMP TABLE rep_new AS FROM repartitions LIMIT 0")
             for m in millesimes:
                 fin_m = ", ".join(MESURES_FIN) + (
                     f", etablissements_ess_300m_{m} AS etablissements_ess_300m"
@@ -460,17 +521,16 @@ def _construire_dans(
                 # Quartier vécu of a QPV: establishments outside any QPV whose nearest QPV it is.
                 con.execute(
                     f"""UPDATE agg SET etablissements_ess_300m = v.n300, etablissements_ess_1km = v.n1000
-                    FROM (SELECT "qpv_proche_{m}" AS code,
-                                 count(*) FILTER (WHERE "distance_qpv_{m}_m" <= 300) AS n300,
-                                 count(*) AS n1000
-                          FROM qualifie WHERE etat = 'A' AND ess AND "qpv_{m}" IS NULL
-                               AND "distance_qpv_{m}_m" <= 1000 AND "qpv_proche_{m}" IS NOT NULL
+                    FROM (SELECT proche_{m} AS code,
+                                 coalesce(sum(n) FILTER (WHERE vecu_{m} = 1), 0)::BIGINT AS n300,
+                                 sum(n)::BIGINT AS n1000
+                          FROM brut WHERE proche_{m} IS NOT NULL
                           GROUP BY 1) v
                     WHERE agg.niveau = 'qpv' AND agg.code = v.code"""
                 )
                 zeros = ", ".join(f"coalesce(a.{x}, 0) AS {x}" for x in MESURES)
                 con.execute(
-                    f"""INSERT INTO indicateurs (date_stock, millesime, niveau, code, perimetre, {mesures_cols})
+                    f"""INSERT INTO ind_new (date_stock, millesime, niveau, code, perimetre, {mesures_cols})
                     WITH cles AS (
                         SELECT t.niveau, t.code, p.perimetre
                         FROM (SELECT niveau, code FROM ref_territoires
@@ -488,20 +548,31 @@ def _construire_dans(
                     f"CREATE OR REPLACE TEMP VIEW rep_m AS SELECT commune, epci, departement, region, qpv_{m}, dimension, modalite, {rep} FROM fin_rep"
                 )
                 con.execute(
-                    f"""INSERT INTO repartitions (date_stock, millesime, niveau, code, perimetre, dimension, modalite, {rep})
+                    f"""INSERT INTO rep_new (date_stock, millesime, niveau, code, perimetre, dimension, modalite, {rep})
                     SELECT DATE '{date}', '{m}', * FROM ({_sql_agreger("rep_m", MESURES_REP, m, extra=", dimension, modalite")})"""
                 )
             etape(4)
-            _ecrire_etablissements(con, date, millesimes)
+            _ecrire_etablissements(con, qualifie, date, millesimes)
             con.execute("DELETE FROM territoires")
             con.execute("INSERT INTO territoires SELECT * FROM ref_territoires")
             con.execute("DELETE FROM contours_qpv")
             con.execute("INSERT INTO contours_qpv SELECT * FROM ref_contours")
             # Keep the serving tables sorted by territory: point look-ups then skip row groups.
-            for table in ("indicateurs", "repartitions"):
-                con.execute(
-                    f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY niveau, code, date_stock"
-                )
+            # Alone in the warehouse, this stock is inserted sorted; otherwise the table is
+            # rewritten with the other stock dates, all sorted together.
+            con.execute("SET preserve_insertion_order = true")
+            for table, nouveau in (("indicateurs", "ind_new"), ("repartitions", "rep_new")):
+                autres = (con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,))[0]
+                if autres:
+                    con.execute(
+                        f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM "
+                        f"(FROM {table} UNION ALL FROM {nouveau}) ORDER BY niveau, code, date_stock"
+                    )
+                else:
+                    con.execute(
+                        f"INSERT INTO {table} FROM {nouveau} ORDER BY niveau, code, date_stock"
+                    )
+            con.execute("SET preserve_insertion_order = false")
             fichiers = [
                 {
                     "chemin": str(Path(f).resolve()),
@@ -511,24 +582,24 @@ def _construire_dans(
                 for f in fichiers_source
             ]
             duree = time.perf_counter() - debut + duree_qualification
-            con.execute(
-                "INSERT INTO provenance VALUES (?, current_timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    date,
-                    __version__,
-                    commande or " ".join(["essq", *sys.argv[1:]]),
-                    json.dumps(fichiers, ensure_ascii=False),
-                    json.dumps(millesimes),
-                    json.dumps(
-                        manifeste_territoires(dossier_terr), ensure_ascii=False, default=str
-                    ),
-                    duree,
-                    lignes,
-                    actifs,
-                    ess_actifs,
-                    incoherences,
-                ],
-            )
+            # Literals rather than parameters: binding parameters makes DuckDB import pandas.
+            valeurs = [
+                f"DATE '{date}'",
+                "current_timestamp",
+                _lit(__version__),
+                _lit(commande or " ".join(["essq", *sys.argv[1:]])),
+                _lit(json.dumps(fichiers, ensure_ascii=False)),
+                _lit(json.dumps(millesimes)),
+                _lit(
+                    json.dumps(manifeste_territoires(dossier_terr), ensure_ascii=False, default=str)
+                ),
+                repr(float(duree)),
+                str(int(lignes)),
+                str(int(actifs)),
+                str(int(ess_actifs)),
+                str(int(incoherences)),
+            ]
+            con.execute(f"INSERT INTO provenance VALUES ({', '.join(valeurs)})")
             dates = [
                 str(r[0])
                 for r in con.execute(
@@ -555,7 +626,7 @@ def _construire_dans(
 
 
 def _ecrire_etablissements(
-    con: duckdb.DuckDBPyConnection, date: str, millesimes: Sequence[str]
+    con: duckdb.DuckDBPyConnection, qualifie: Path, date: str, millesimes: Sequence[str]
 ) -> None:
     """ESS establishments (active and closed) of this stock, for evolutions and listings.
 
@@ -589,7 +660,7 @@ def _ecrire_etablissements(
             CASE WHEN q.statut_diffusion = 'O' THEN q.lon END,
             CASE WHEN q.statut_diffusion = 'O' THEN q.lat END,
             q.statut_position, {cols_m}
-        FROM qualifie q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
+        FROM read_parquet({_q(qualifie)}) q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
         WHERE q.ess
         ORDER BY q.etat, coalesce(m.departement, q.departement::VARCHAR), m.epci, m.commune, q.siret"""
     )
