@@ -415,6 +415,44 @@ def test_recherche_textuelle_dans_l_annuaire(client: TestClient) -> None:
     assert [x["siret"] for x in par_siret["resultats"]] == [premier["siret"]]
 
 
+def test_recherche_par_nom_sans_accents_ni_majuscules(client: TestClient, demo: DemoT) -> None:
+    """INSEE writes names in capitals without accents (« COLLECTIF DE LA VALLEE »): a user
+    typing « Vallée » or « vallee » finds them, on the names the build stores without case nor
+    accents (``nom_recherche``); % and _ are taken literally."""
+    con = duckdb.connect(str(demo[1] / "entrepot" / "essq.duckdb"), read_only=True)
+    nom = con.execute(
+        "SELECT denomination FROM etablissements_ess WHERE etat = 'A' "
+        "AND regexp_matches(denomination, '[A-Z]*E[A-Z]*E') ORDER BY siret LIMIT 1"
+    ).fetchone()
+    manquants = con.execute(
+        "SELECT count(*) FROM etablissements_ess WHERE nom_recherche IS NULL "
+        "AND coalesce(denomination, enseigne) IS NOT NULL"
+    ).fetchone()
+    con.close()
+    assert manquants == (0,)
+    assert nom is not None
+    mot = next(m for m in nom[0].split() if m.count("E") >= 2)
+    accentue = mot.capitalize().replace("e", "é", 1)
+    for forme in (accentue, accentue.upper(), mot.lower()):
+        res = client.get("/api/v1/etablissements", params={"q": forme, "limite": 500}).json()
+        assert any(nom[0] == x["denomination"] for x in res["resultats"]), forme
+    assert client.get("/api/v1/etablissements", params={"q": "%"}).json()["total"] == 0
+
+
+def test_telechargement_au_nom_non_latin(client: TestClient) -> None:
+    """A download whose name holds any character gets valid headers (RFC 6266), not a 500."""
+    r = client.get("/api/v1/territoires/france/㒦/indicateurs", params={"format": "csv"})
+    assert r.status_code in (200, 404)
+    if r.status_code == 200:
+        assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    from essq.api.routes import entetes_piece_jointe
+
+    entete = entetes_piece_jointe("portrait_france_㒦.pdf")["Content-Disposition"]
+    entete.encode("latin-1")  # what HTTP headers must be
+    assert 'filename="portrait_france__.pdf"' in entete
+    assert "filename*=UTF-8''portrait_france_%E3%92%A6.pdf" in entete
+
+
 def test_etablissements_non_diffusibles_jamais_exposes(client: TestClient, demo: DemoT) -> None:
     donnees = demo[0]
     date = client.get("/api/v1/sante").json()["date_stock"]
@@ -437,6 +475,14 @@ def test_etablissements_non_diffusibles_jamais_exposes(client: TestClient, demo:
     for ligne in csv.DictReader(io.StringIO(export.text)):
         if ligne["siret"] in masques:
             assert ligne["denomination"] == ligne["enseigne"] == ligne["lon"] == ""
+    # nor can a masked name be found by searching: the searchable name is empty too
+    con = duckdb.connect(str(demo[1] / "entrepot" / "essq.duckdb"), read_only=True)
+    cherchables = con.execute(
+        "SELECT count(*) FROM etablissements_ess WHERE nom_recherche IS NOT NULL AND siret IN "
+        f"({', '.join(repr(s) for s in sorted(masques))})"
+    ).fetchone()
+    con.close()
+    assert cherchables == (0,)
 
 
 def test_export_csv_de_l_annuaire(client: TestClient) -> None:

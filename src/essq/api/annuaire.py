@@ -142,6 +142,24 @@ def _cle(c: Criteres, date: str, chemin: str) -> tuple[Any, ...]:
     return (chemin, date, c.territoire, c.q, c.proche_qpv_m, c.employeur, c.millesime)
 
 
+_noms_par_entrepot: dict[str, str] = {}
+
+
+def _expression_nom(entrepot: Entrepot) -> str:
+    """SQL of the searchable name: the column the build stores (names without case nor
+    accents), or, for a warehouse built by an older version, the same computed on the fly.
+    Known once per warehouse file (read-only while served)."""
+    cle = str(entrepot.chemin)
+    if cle not in _noms_par_entrepot:
+        colonnes = {r[0] for r in entrepot.con.execute("DESCRIBE etablissements_ess").fetchall()}
+        _noms_par_entrepot[cle] = (
+            "nom_recherche"
+            if "nom_recherche" in colonnes
+            else "strip_accents(lower(concat_ws(' ', denomination, enseigne)))"
+        )
+    return _noms_par_entrepot[cle]
+
+
 class Annuaire:
     """Queries over ``etablissements_ess`` for one warehouse view.
 
@@ -155,6 +173,7 @@ class Annuaire:
 
     def __init__(self, entrepot: Entrepot) -> None:
         self.e = entrepot
+        self._nom = _expression_nom(entrepot)
 
     def _cube(
         self, c: Criteres, date: str
@@ -317,10 +336,7 @@ class Annuaire:
         if c.q:
             mots = [w for w in c.q.lower().split() if w][:8]
             for mot in mots:
-                conds.append(
-                    "(strip_accents(lower(coalesce(denomination, '') || ' ' || coalesce(enseigne, ''))) "
-                    "LIKE '%' || strip_accents(?) || '%' OR siret LIKE ? || '%')"
-                )
+                conds.append(f"(contains({self._nom}, strip_accents(?)) OR starts_with(siret, ?))")
                 params.extend([mot, mot])
         return " AND ".join(conds), params
 

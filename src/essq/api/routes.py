@@ -9,6 +9,7 @@ import tempfile
 from enum import StrEnum
 from pathlib import Path as Chemin
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import numpy as np
 from fastapi import APIRouter, Path, Query, Request
@@ -363,7 +364,7 @@ def creer_routeur(service: Service) -> APIRouter:
         return Response(
             contenu,
             media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{nom}"'},
+            headers=entetes_piece_jointe(nom),
         )
 
     # ------------------------------------------------------------------ directory
@@ -583,6 +584,20 @@ def portrait_disponible() -> Any:
     return getattr(rapports, "portrait", None)
 
 
+def entetes_piece_jointe(nom: str) -> dict[str, str]:
+    """``Content-Disposition`` of a download named ``nom``, whatever its characters.
+
+    HTTP headers are Latin-1: a name built from a code or a diagnostic's name may hold any
+    character (a 500 found by schemathesis). RFC 6266: an ASCII ``filename`` for old clients,
+    the exact name percent-encoded in UTF-8 in ``filename*``.
+    """
+    ascii_ = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in nom)
+    return {
+        "Content-Disposition": f'attachment; filename="{ascii_}"; '
+        f"filename*=UTF-8''{quote(nom, safe='')}"
+    }
+
+
 def _csv_reponse(
     noms: list[str], lignes: list[dict[str, Any]], attribution: str, nom: str
 ) -> Response:
@@ -594,7 +609,7 @@ def _csv_reponse(
     return Response(
         tampon.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{nom}"'},
+        headers=entetes_piece_jointe(nom),
     )
 
 
@@ -613,7 +628,7 @@ def _fichier_indicateurs(res: dict[str, Any], format: str, base: str) -> Respons
     return Response(
         contenu,
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{base}.{format}"'},
+        headers=entetes_piece_jointe(f"{base}.{format}"),
     )
 
 
@@ -713,5 +728,5 @@ def _localiser_csv(service: Service, corps: bytes, millesime: str | None) -> Res
     return Response(
         sortie.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="localisation_qpv.csv"'},
+        headers=entetes_piece_jointe("localisation_qpv.csv"),
     )

@@ -344,7 +344,7 @@ CREATE TABLE IF NOT EXISTS etablissements_ess (
     famille_ess VARCHAR, secteur_ess VARCHAR, naf VARCHAR, tranche_effectif VARCHAR,
     effectif_bas DOUBLE, effectif_central DOUBLE, effectif_haut DOUBLE, employeur BOOLEAN,
     commune VARCHAR, epci VARCHAR, departement VARCHAR, region VARCHAR,
-    lon DOUBLE, lat DOUBLE, statut_position VARCHAR);
+    lon DOUBLE, lat DOUBLE, statut_position VARCHAR, nom_recherche VARCHAR);
 """
     )
     version = con.execute("SELECT valeur FROM meta WHERE cle = 'version_schema'").fetchone()
@@ -625,6 +625,12 @@ def _construire_dans(
     )
 
 
+# Directory name search: names without case nor accents, stored once at build time (computing
+# them on 4 million rows at each France-wide search took 0.5 to 1 s). Built from the names
+# the table keeps, so a masked name (statut de diffusion P) can never be found by searching.
+NOM_RECHERCHE = "strip_accents(lower(concat_ws(' ', denomination, enseigne)))"
+
+
 def _ecrire_etablissements(
     con: duckdb.DuckDBPyConnection, qualifie: Path, date: str, millesimes: Sequence[str]
 ) -> None:
@@ -638,6 +644,9 @@ def _ecrire_etablissements(
     directory search on a commune, EPCI, QPV or departement reads a few row groups instead of
     the whole national table."""
     existantes = {r[0] for r in con.execute("DESCRIBE etablissements_ess").fetchall()}
+    if "nom_recherche" not in existantes:  # warehouse built by an older version
+        con.execute("ALTER TABLE etablissements_ess ADD COLUMN nom_recherche VARCHAR")
+        con.execute(f"UPDATE etablissements_ess SET nom_recherche = {NOM_RECHERCHE}")
     for m in millesimes:
         for col, typ in ((f"qpv_{m}", "VARCHAR"), (f"distance_qpv_{m}_m", "DOUBLE")):
             if col not in existantes:
@@ -650,7 +659,7 @@ def _ecrire_etablissements(
         f"""INSERT INTO etablissements_ess (date_stock, siret, siren, etat, date_creation, denomination,
             enseigne, categorie_juridique, famille_ess, secteur_ess, naf, tranche_effectif,
             effectif_bas, effectif_central, effectif_haut, employeur, commune, epci, departement,
-            region, lon, lat, statut_position, {noms_m})
+            region, lon, lat, statut_position, nom_recherche, {noms_m})
         SELECT DATE '{date}', q.siret::VARCHAR, q.siren::VARCHAR, q.etat, q.date_creation,
             CASE WHEN q.statut_diffusion = 'O' THEN q.denomination END,
             CASE WHEN q.statut_diffusion = 'O' THEN q.enseigne END,
@@ -659,7 +668,9 @@ def _ecrire_etablissements(
             m.commune, m.epci, coalesce(m.departement, q.departement::VARCHAR), m.region,
             CASE WHEN q.statut_diffusion = 'O' THEN q.lon END,
             CASE WHEN q.statut_diffusion = 'O' THEN q.lat END,
-            q.statut_position, {cols_m}
+            q.statut_position,
+            CASE WHEN q.statut_diffusion = 'O' THEN {NOM_RECHERCHE.replace("denomination", "q.denomination").replace("enseigne", "q.enseigne")} END,
+            {cols_m}
         FROM read_parquet({_q(qualifie)}) q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
         WHERE q.ess
         ORDER BY q.etat, coalesce(m.departement, q.departement::VARCHAR), m.epci, m.commune, q.siret"""

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from essq.api import diagnostics_acces
 from essq.api.annuaire import LIBELLES_TAILLES, PERIMETRES, TAILLES, TRIS, Annuaire, Criteres
 from essq.api.carte import donnees_carte
-from essq.api.routes import liens_de, portrait_disponible
+from essq.api.routes import entetes_piece_jointe, liens_de, portrait_disponible
 from essq.api.service import Introuvable, Service, traduire_inconnu
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.observatoire.schema import LICENCE
@@ -436,7 +436,7 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
         return Response(
             json.dumps(entree, ensure_ascii=False, indent=2).encode(),
             media_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="reponses_{nom}.json"'},
+            headers=entetes_piece_jointe(f"reponses_{nom}.json"),
         )
 
     @r.post("/diagnostics/{nom}/charger")
