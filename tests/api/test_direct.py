@@ -12,8 +12,8 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from essq.api import localiser_direct
-from essq.api.localiser_direct import lire_requete
+from essq.api import direct as localiser_direct
+from essq.api.direct import lire_requete
 
 CORS = ["https://exemple.gouv.fr"]
 
@@ -23,11 +23,11 @@ def _client(home: Path, direct: bool) -> TestClient:
 
     app = creer_application(home, cors=CORS)
     if not direct:  # the same application without the fast path: the FastAPI route answers
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not LocaliserDirect]
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not RoutesDirectes]
     return TestClient(app, raise_server_exceptions=False)
 
 
-LocaliserDirect = localiser_direct.LocaliserDirect
+RoutesDirectes = localiser_direct.RoutesDirectes
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +129,48 @@ def test_cors_et_entetes_de_securite(clients: tuple[TestClient, TestClient]) -> 
 )
 def test_lire_requete(requete: bytes, attendu: tuple | None) -> None:
     assert lire_requete(requete) == attendu
+
+
+def test_indicateurs_en_cache_comme_la_route(
+    clients: tuple[TestClient, TestClient], demo: tuple[Path, Path], monkeypatch
+) -> None:
+    from essq.observatoire import Entrepot
+
+    rapide, route = clients
+    with Entrepot.ouvrir(demo[1]) as e:
+        territoires = e.territoires()
+        dates = e.dates_stock()
+    simples = []
+    for t in territoires:
+        base = f"/api/v1/territoires/{t['niveau']}/{t.get('code') or 'FR'}/indicateurs"
+        simples += [base, f"{base}?millesime={t.get('millesime') or '2024'}&format=json"]
+    simples += [f"{simples[0]}?date_stock={dates[0]}", f"{simples[0]}?millesime=2015"]
+    autres = [
+        f"{simples[0]}?format=csv",
+        f"{simples[0]}?date_stock=1999-01-01",
+        f"{simples[0]}?date_stock=hier",
+        f"{simples[0]}?millesime=abcd",
+        f"{simples[0]}?millesime=2024&millesime=2015",
+        f"{simples[0]}?inconnu=1",
+        "/api/v1/territoires/commune/99999/indicateurs",
+        "/api/v1/territoires/commune/9%2099/indicateurs",
+        "/api/v1/territoires/canton/01001/indicateurs",
+        "/api/v1/territoires/commune/" + "1" * 21 + "/indicateurs",
+    ]
+    from essq.api import routes
+
+    verifies: list[str] = []  # codes checked by the FastAPI route (not by the fast path)
+    verifier = routes._verifier_code
+    monkeypatch.setattr(routes, "_verifier_code", lambda c: verifies.append(c) or verifier(c))
+    for passage in range(2):  # the first fills each process's cache, the second reads it
+        for url in simples + autres:
+            avant = len(verifies)
+            a = rapide.get(url)
+            par_la_route = len(verifies) > avant
+            b = route.get(url)
+            assert (a.status_code, a.content) == (b.status_code, b.content), url
+            assert a.headers.items() == b.headers.items(), url
+            if passage == 0 and url == simples[0]:
+                assert par_la_route  # (a miss: the route computes and caches)
+            if passage == 1 and url in simples:
+                assert a.status_code == 200 and not par_la_route, url
