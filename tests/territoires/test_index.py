@@ -169,3 +169,33 @@ def test_requetes_concurrentes_sur_un_index_neuf() -> None:
         morceaux = list(pool.map(lambda i: neuf.contenant(x[i::4], y[i::4]), range(4)))
     for i, m in enumerate(morceaux):
         assert np.array_equal(m, serie[i::4])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    geoms=polygones(), graine=st.integers(0, 2**31 - 1), pas=st.sampled_from([13.0, 50.0, 100.0])
+)
+def test_un_point_egal_lot(geoms: list[shapely.Geometry], graine: int, pas: float) -> None:
+    """The single-point query (API's GET /qpv/localiser) gives exactly the batch answers:
+    container, nearest polygon (same tie-breaks) and the same distance to the last bit."""
+    rng = np.random.default_rng(graine)
+    index = IndexZone.construire(
+        np.array(geoms, dtype=object), 2154, pas_fin=pas, pas_distance=4 * pas, marge=2000
+    )
+    sommets = shapely.get_coordinates(np.array(geoms, dtype=object))
+    milieux = (sommets[:-1] + sommets[1:]) / 2
+    aleatoires = np.column_stack(
+        [rng.uniform(X0 - 3000, X0 + 7000, 150), rng.uniform(Y0 - 3000, Y0 + 7000, 150)]
+    )
+    lointains = np.array([[X0 - 50_000, Y0], [X0, Y0 + 80_000], [np.nan, Y0], [X0, np.inf]])
+    pts = np.vstack([aleatoires, sommets, milieux, lointains])
+    x, y = pts[:, 0], pts[:, 1]
+    contenant = index.contenant(x, y)
+    dehors = contenant < 0
+    ip, d = index.plus_proche_exterieurs(x[dehors], y[dehors])
+    proche, distance = contenant.copy(), np.zeros(len(x))
+    proche[dehors], distance[dehors] = ip, d
+    for k in range(len(x)):
+        c, p, dk = index.localiser_point(float(x[k]), float(y[k]))
+        assert (c, p) == (contenant[k], proche[k]), k
+        assert dk == distance[k] or (np.isnan(dk) and np.isnan(distance[k])), k

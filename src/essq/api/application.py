@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from essq import __version__
 from essq.api import erreurs_http
+from essq.api.direct import RoutesDirectes
 from essq.api.routes import creer_routeur
 from essq.api.service import Service
 
@@ -51,6 +52,8 @@ def creer_api(
     app.state.service = service
     erreurs_http.installer(app, rendu_html)
     app.include_router(creer_routeur(service))
+    # innermost: the CORS and security-header middlewares apply to its answers too
+    app.add_middleware(RoutesDirectes, service=service)
     origines = list(cors) if cors is not None else origines_cors()
     if origines:
         app.add_middleware(

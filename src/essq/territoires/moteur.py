@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -355,7 +356,7 @@ class Territoires:
         territory's extent, computed without the batch machinery (arrays of statuses, Arrow
         table): the API's single-point path. None for any other point (missing, out of range,
         swapped or far away), which the batch path handles with its diagnostics."""
-        if not (np.isfinite(lon) and np.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
+        if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
             return None
         mg = _MARGE_TERRITOIRE  # projections.dans_bornes, on Python floats
         z = next(
@@ -369,8 +370,12 @@ class Territoires:
         )
         if z == 0:
             return None
-        a, b = np.array([lon], dtype=np.float64), np.array([lat], dtype=np.float64)
-        zx, zy = projections.transformer(a, b, projections.WGS84, z)
+        # pyproj on two floats: the same PROJ computation as on arrays, without the buffers
+        zx, zy = projections.transformateur(projections.WGS84, z).transform(
+            lon, lat, errcheck=False
+        )
+        if not (math.isfinite(zx) and math.isfinite(zy)):
+            return None
         ligne: dict[str, Any] = {"lon": float(lon), "lat": float(lat), "statut_coordonnees": "ok"}
         for m in choisis:
             mil = self._millesimes[m]
@@ -379,15 +384,12 @@ class Territoires:
             idx = mil.zones.get(z)
             if idx is not None:
                 off = mil.decalage[z]
-                c = int(idx.contenant(zx, zy)[0])
+                c, ip, d = idx.localiser_point(zx, zy)
                 if c >= 0:
-                    code = proche = str(mil.codes[c + off])
-                    distance = 0.0
-                else:
-                    ip, d = idx.plus_proche_exterieurs(zx, zy)
-                    if ip[0] >= 0:
-                        proche = str(mil.codes[int(ip[0]) + off])
-                        distance = None if np.isnan(d[0]) else float(d[0])
+                    code = str(mil.codes[c + off])
+                if ip >= 0:
+                    proche = str(mil.codes[ip + off])
+                    distance = None if math.isnan(d) else d
             ligne[f"qpv_{m}"] = code
             ligne[f"distance_qpv_{m}_m"] = distance
             ligne[f"qpv_proche_{m}"] = proche
