@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,3 +89,20 @@ def test_departement_du_code_commune(code: str) -> None:
     dep = _departement(pa.array([code, None], pa.string())).to_pylist()
     assert dep[1] is None
     assert dep[0] == (code[:3] if code.startswith("97") else code[:2])
+
+
+@given(
+    lots=st.lists(st.lists(st.integers(0, 50), max_size=30), max_size=8),
+    capacite=st.integers(1, 100),
+)
+def test_doublons_detectes_quelle_que_soit_la_capacite(
+    lots: list[list[int]], capacite: int
+) -> None:
+    """Duplicated identifiers are found whatever the batch sizes and the initial capacity."""
+    from essq.sirene.qualification import _Identifiants
+
+    ids = _Identifiants(capacite)
+    for lot in lots:
+        ids.ajouter(np.array(lot, dtype=np.int64))
+    tous = [v for lot in lots for v in lot]
+    assert ids.en_double() == (len(set(tous)) != len(tous))

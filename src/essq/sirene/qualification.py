@@ -1112,7 +1112,7 @@ def _executer(
         with barre if afficher_progression else contextlib.nullcontext():
             tache = barre.add_task(f"Qualification des {quoi}", total=total)
             schema_vide = None
-            identifiants: list[np.ndarray] = []
+            identifiants = _Identifiants(total or taille_lot)
             for lot in lots:
                 barre.update(tache, advance=lot.num_rows)
                 if mode == "etablissements":
@@ -1127,7 +1127,7 @@ def _executer(
                     table = pa.Table.from_batches([lot])
                 if verifier_doublons:
                     cle = "siret" if mode == "etablissements" else "siren"
-                    identifiants.append(
+                    identifiants.ajouter(
                         pc.cast(table.column(cle), pa.int64()).to_numpy(zero_copy_only=False)
                     )
                 _compter(rapport, table, mode)
@@ -1135,18 +1135,41 @@ def _executer(
                     [c for c in COLONNES_INTERNES if c in table.column_names]
                 )
                 ecrivain.ecrire(table)
-            if verifier_doublons and identifiants:
-                tous = np.concatenate(identifiants)
-                del identifiants
-                tous.sort()
-                if len(tous) > 1 and bool((tous[1:] == tous[:-1]).any()):
-                    raise _DoublonsDetectes
+            if verifier_doublons and identifiants.en_double():
+                raise _DoublonsDetectes
             if ecrivain.ecrivain is None:
                 schema_vide = _schema_vide(lecteur.schema, mode, millesimes)
             ecrivain.fermer(schema_vide)
 
 
 _FIN = object()
+
+
+class _Identifiants:
+    """SIRET (or SIREN) of every written row, as integers, to detect duplicates at the end.
+
+    One array sized from the row count known in advance (Parquet metadata), grown by doubling
+    otherwise, sorted in place: 8 bytes per row (340 MB for the national stock) instead of
+    twice that with a list of batches concatenated at the end.
+    """
+
+    def __init__(self, capacite: int) -> None:
+        self._valeurs = np.empty(max(capacite, 1), dtype=np.int64)
+        self._n = 0
+
+    def ajouter(self, valeurs: np.ndarray) -> None:
+        fin = self._n + len(valeurs)
+        if fin > len(self._valeurs):
+            plus_grand = np.empty(max(fin, 2 * len(self._valeurs)), dtype=np.int64)
+            plus_grand[: self._n] = self._valeurs[: self._n]
+            self._valeurs = plus_grand
+        self._valeurs[self._n : fin] = valeurs
+        self._n = fin
+
+    def en_double(self) -> bool:
+        tous = self._valeurs[: self._n]
+        tous.sort()
+        return bool(len(tous) > 1 and (tous[1:] == tous[:-1]).any())
 
 
 @contextlib.contextmanager
