@@ -197,6 +197,22 @@ def home_reel(donnees_partagees: Path, tmp_path_factory: pytest.TempPathFactory)
     return home
 
 
+@pytest.fixture(scope="module")
+def t(home_reel: Path):
+    """The real territories of ``home_reel``, loaded once per test module."""
+    from essq.territoires import Territoires
+
+    return Territoires.charger(home_reel)
+
+
+@pytest.fixture(scope="module")
+def qpv(home_reel: Path):
+    """The imported QPV table of ``home_reel`` (attributes and geometries)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(home_reel / "territoires" / "qpv.parquet")
+
+
 def copier(source: Path, cible: Path) -> Path:
     shutil.copy(source, cible)
     return cible

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 import shapely
 
@@ -15,16 +14,6 @@ from essq.territoires import Territoires, epsg_legal
 from essq.territoires.projections import transformer
 
 pytestmark = pytest.mark.shared_data
-
-
-@pytest.fixture(scope="module")
-def t(home_reel: Path) -> Territoires:
-    return Territoires.charger(home_reel)
-
-
-@pytest.fixture(scope="module")
-def qpv(home_reel: Path):
-    return pq.read_table(home_reel / "territoires" / "qpv.parquet")
 
 
 def test_les_1584_qpv_importes(t: Territoires, qpv) -> None:

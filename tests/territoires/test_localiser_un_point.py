@@ -3,26 +3,13 @@ against the batch path, on the real QPV 2024 contours of ../shared/data."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 import shapely
 
 from essq.territoires import Territoires
 
 pytestmark = pytest.mark.shared_data
-
-
-@pytest.fixture(scope="module")
-def t(home_reel: Path) -> Territoires:
-    return Territoires.charger(home_reel)
-
-
-@pytest.fixture(scope="module")
-def qpv(home_reel: Path):
-    return pq.read_table(home_reel / "territoires" / "qpv.parquet")
 
 
 def test_un_point_donne_la_meme_ligne_que_le_lot(t: Territoires, qpv) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from essq.config import emplacements
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.observatoire import Entrepot
-from essq.observatoire.entrepot import lire_territoire
+from essq.observatoire.entrepot import fiche_territoire, lire_territoire
 from essq.observatoire.schema import MESURES
 from essq.territoires import Territoires
 
@@ -241,16 +241,7 @@ class EntrepotServi(Entrepot):
         lignes = self._tables().fiches.get((niveau, code))
         if lignes is None or len(lignes) != 1:  # unknown (refused) or several millésimes
             return super().territoire(territoire, millesime)
-        n, c, lib, mil, epci, dep, reg = lignes[0]
-        return {
-            "type": n,
-            "code": c,
-            "libelle": lib,
-            "millesime": mil,
-            "epci": epci,
-            "departement": dep,
-            "region": reg,
-        }
+        return fiche_territoire(lignes[0])
 
 
 @contextmanager

@@ -95,6 +95,21 @@ def attribution_texte(date_stock: str, millesime: str) -> str:
     )
 
 
+def fiche_territoire(ligne: tuple) -> dict[str, Any]:
+    """A territory's record from its ``territoires`` row (niveau, code, libelle, millesime,
+    epci, departement, region)."""
+    n, c, lib, mil, epci, dep, reg = ligne
+    return {
+        "type": n,
+        "code": c,
+        "libelle": lib,
+        "millesime": mil,
+        "epci": epci,
+        "departement": dep,
+        "region": reg,
+    }
+
+
 class Entrepot:
     """A connection to the warehouse ``$ESSQ_HOME/entrepot/essq.duckdb``."""
 
@@ -233,16 +248,7 @@ class Entrepot:
                 correctif="vérifier le code (COG en vigueur pour les communes, SIREN pour les EPCI, "
                 "code QPV QN… pour 2024 ou QP… pour 2015) ; « essq territoires chercher » aide à le trouver.",
             )
-        n, c, lib, mil, epci, dep, reg = lignes[0]
-        return {
-            "type": n,
-            "code": c,
-            "libelle": lib,
-            "millesime": mil,
-            "epci": epci,
-            "departement": dep,
-            "region": reg,
-        }
+        return fiche_territoire(lignes[0])
 
     def resoudre(self, territoire: str, millesime: str = "2024") -> tuple[dict[str, Any], str]:
         """The territory's reference row and the QPV millésime to use (a QPV's own one wins)."""
