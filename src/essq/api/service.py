@@ -21,7 +21,7 @@ from essq.config import emplacements
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.observatoire import Entrepot
 from essq.observatoire.entrepot import fiche_territoire, lire_territoire
-from essq.observatoire.schema import MESURES
+from essq.observatoire.schema import MESURES, MESURES_REPARTITION
 from essq.territoires import Territoires
 
 # The fictional demo territory (essq.generateur) uses region and département « 00 », which the
@@ -137,17 +137,7 @@ class Service:
                 self._base = None
 
 
-COLONNES_REPARTITIONS = (
-    "dimension",
-    "modalite",
-    "etablissements_ess",
-    "etablissements_ess_employeurs",
-    "effectif_ess_bas",
-    "effectif_ess_central",
-    "effectif_ess_haut",
-    "etablissements_actifs",
-    "effectif_total",
-)
+COLONNES_REPARTITIONS = ("dimension", "modalite", *MESURES_REPARTITION)
 
 
 class TablesIndicateurs:

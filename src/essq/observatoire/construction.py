@@ -36,7 +36,12 @@ from essq.config import emplacements
 from essq.console import progression
 from essq.erreurs import ErreurUtilisateur
 from essq.fichiers import sha256
-from essq.observatoire.schema import COLONNES_REQUISES, MESURES, colonnes_millesime
+from essq.observatoire.schema import (
+    COLONNES_REQUISES,
+    MESURES,
+    MESURES_REPARTITION,
+    colonnes_millesime,
+)
 from essq.observatoire.territoires_entrepot import (
     dossier_territoires,
     manifeste_territoires,
@@ -270,15 +275,7 @@ def _sql_fin_repartitions(millesimes: Sequence[str]) -> str:
 
 
 MESURES_FIN = [m for m in MESURES if m not in ("etablissements_ess_300m", "etablissements_ess_1km")]
-MESURES_REP = [
-    "etablissements_ess",
-    "etablissements_ess_employeurs",
-    "effectif_ess_bas",
-    "effectif_ess_central",
-    "effectif_ess_haut",
-    "etablissements_actifs",
-    "effectif_total",
-]
+MESURES_REP = list(MESURES_REPARTITION)
 NIVEAUX_GEO = {
     "commune": "commune",
     "epci": "epci",
