@@ -257,6 +257,19 @@ def _cpu_serveur_s(pid: int) -> float:
     return total
 
 
+def _attendre_repos(pid: int, limite_s: float = 180.0) -> None:
+    """Wait until the server's processes stop using CPU: each worker loads its in-memory
+    indexes at start-up, and the first one to answer the health check may not be the last."""
+    debut = time.monotonic()
+    calmes = 0
+    avant = _cpu_serveur_s(pid)
+    while calmes < 2 and time.monotonic() - debut < limite_s:
+        time.sleep(0.5)
+        maintenant = _cpu_serveur_s(pid)
+        calmes = calmes + 1 if maintenant - avant < 0.05 else 0
+        avant = maintenant
+
+
 def _charge_machine() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -320,6 +333,7 @@ def main(args: list[str]) -> dict[str, Any]:
                 if time.monotonic() - debut > 60 or serveur.poll() is not None:
                     raise RuntimeError("le serveur n'a pas démarré")
                 time.sleep(0.2)
+            _attendre_repos(serveur.pid)  # every worker has finished loading (indexes)
             resultats: dict[str, Any] = {
                 "outil": f"wrk -t {WRK_FILS} -c {connexions} --timeout {WRK_DELAI}",
                 "connexions": connexions,

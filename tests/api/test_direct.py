@@ -174,3 +174,75 @@ def test_indicateurs_en_cache_comme_la_route(
                 assert par_la_route  # (a miss: the route computes and caches)
             if passage == 1 and url in simples:
                 assert a.status_code == 200 and not par_la_route, url
+
+
+def test_annuaire_comme_la_route(
+    clients: tuple[TestClient, TestClient], demo: tuple[Path, Path], monkeypatch
+) -> None:
+    """The directory's fast path answers plainly written searches byte for byte as the route
+    (first pages and following ones), and leaves every other request to it."""
+    from essq.observatoire import Entrepot
+
+    rapide, route = clients
+    with Entrepot.ouvrir(demo[1]) as e:
+        terr = [t for t in e.territoires() if t["niveau"] in ("commune", "epci", "qpv")]
+        famille = e.con.execute(
+            "SELECT famille_ess FROM etablissements_ess GROUP BY 1 ORDER BY count(*) DESC"
+        ).fetchone()[0]
+        ancienne = e.dates_stock()[0]
+    base = "/api/v1/etablissements"
+    simples = [base, f"{base}?tri=effectif&limite=5", f"{base}?famille={famille}&tri=creation"]
+    for t in terr:
+        code = f"{t['niveau']}:{t['code']}"
+        simples += [
+            f"{base}?territoire={code}&limite=3",
+            f"{base}?territoire={code}&proche_qpv_m=300&tri=distance_qpv&millesime=2015",
+            f"{base}?territoire={code}&perimetre=hors_qpv&taille=1_9&taille=10_49&employeur=true",
+        ]
+    autres = [
+        f"{base}?q=asso",
+        f"{base}?date_stock={ancienne}",
+        f"{base}?territoire=commune%3A00001",
+        f"{base}?territoire=commune:99999",
+        f"{base}?territoire=canton:01",
+        f"{base}?perimetre=partout",
+        f"{base}?tri=hasard",
+        f"{base}?limite=0",
+        f"{base}?limite=501",
+        f"{base}?limite=050",
+        f"{base}?proche_qpv_m=-5",
+        f"{base}?proche_qpv_m=10001",
+        f"{base}?employeur=oui",
+        f"{base}?employeur=1",
+        f"{base}?taille=geante",
+        f"{base}?millesime=1999",
+        f"{base}?format=csv",
+        f"{base}?curseur=pas-un-curseur",
+        f"{base}?tri=nom&tri=siret",
+        f"{base}?famille=" + "&famille=".join(["a"] * 11),
+        f"{base}?inconnu=1",
+        f"{base}?territoire",
+    ]
+    servies: list[int] = []
+    serialiser = localiser_direct.serialiser
+    monkeypatch.setattr(
+        localiser_direct, "serialiser", lambda obj: servies.append(1) or serialiser(obj)
+    )
+    pages = 0
+    for url in simples + autres:
+        avant = len(servies)
+        a, b = rapide.get(url), route.get(url)
+        assert (a.status_code, a.content) == (b.status_code, b.content), url
+        assert a.headers.items() == b.headers.items(), url
+        if url in simples:
+            assert a.status_code == 200 and len(servies) == avant + 1, url
+            suivant = a.json()["suivant"]
+            if suivant:  # the next page, through both
+                sep = "&" if "?" in url else "?"
+                a2 = rapide.get(f"{url}{sep}curseur={suivant}")
+                b2 = route.get(f"{url}{sep}curseur={suivant}")
+                assert a2.content == b2.content and a2.status_code == 200, url
+                pages += 1
+        else:
+            assert len(servies) == avant, url
+    assert pages >= 3

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from essq.api.index_annuaire import IndexAnnuaire
 from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot
 
@@ -160,6 +161,33 @@ def _expression_nom(entrepot: Entrepot) -> str:
     return _noms_par_entrepot[cle]
 
 
+# (warehouse, stock date) -> the directory's serving index (one per process and warehouse file,
+# only for the latest stock date: older dates are served by SQL)
+_index: dict[tuple[str, str], IndexAnnuaire] = {}
+_verrous_index: dict[tuple[str, str], threading.Lock] = {}
+
+
+def index_annuaire(
+    entrepot: Entrepot, date: str | None = None, *, charger: bool = True
+) -> IndexAnnuaire | None:
+    """The serving index of the warehouse's latest stock date (``date`` when given and it is
+    the latest), loaded the first time it is asked for in the process (unless ``charger`` is
+    false: then None until it is); None for other dates or a warehouse without
+    establishments."""
+    dates = entrepot.dates_stock()
+    if not dates or (date is not None and date != dates[-1]):
+        return None
+    cle = (str(entrepot.chemin), dates[-1])
+    if not charger:
+        return _index.get(cle)
+    with _verrou_cache:
+        verrou = _verrous_index.setdefault(cle, threading.Lock())
+    with verrou:  # loaded once; concurrent requests wait for it
+        if cle not in _index:
+            _index[cle] = IndexAnnuaire(entrepot.con, dates[-1], entrepot.millesimes(), _CAS_TAILLE)
+        return _index[cle]
+
+
 class Annuaire:
     """Queries over ``etablissements_ess`` for one warehouse view.
 
@@ -171,9 +199,25 @@ class Annuaire:
     paging or toggling a facet costs no further count.
     """
 
-    def __init__(self, entrepot: Entrepot) -> None:
+    def __init__(self, entrepot: Entrepot, *, memoire: bool = True) -> None:
         self.e = entrepot
         self._nom = _expression_nom(entrepot)
+        self._memoire = memoire
+
+    def index_pret(self, c: Criteres, date: str) -> IndexAnnuaire | None:
+        """The serving index if it is already loaded and can answer these criteria."""
+        return self._index_pour(c, date, charger=False)
+
+    def _index_pour(self, c: Criteres, date: str, *, charger: bool = True) -> IndexAnnuaire | None:
+        """The serving index when it can answer these criteria (no free text, latest date, a
+        territory level it holds), else None (the SQL path answers)."""
+        if not self._memoire or c.q is not None:
+            return None
+        idx = index_annuaire(self.e, date, charger=charger)
+        if idx is None:
+            return None
+        filtre = self._filtre_territoire(c.territoire, c.millesime) if c.territoire else None
+        return idx if idx.gere(filtre[0] if filtre else None, c.millesime) else None
 
     def _cube(
         self, c: Criteres, date: str
@@ -183,7 +227,14 @@ class Annuaire:
             if cle in _cache_cubes:
                 _cache_cubes.move_to_end(cle)
                 return _cache_cubes[cle]
-        if c.q is None and c.proche_qpv_m is None and c.employeur is None:
+        idx = self._index_pour(c, date)
+        if idx is not None:
+            filtre = self._filtre_territoire(c.territoire, c.millesime) if c.territoire else None
+            pos = idx.selection(
+                filtre, c.millesime, employeur=c.employeur, proche_qpv_m=c.proche_qpv_m
+            )
+            cube = idx.cube(pos, c.millesime)
+        elif c.q is None and c.proche_qpv_m is None and c.employeur is None:
             # only a territory (or none): the cube comes from the per-level cubes
             filtre = self._filtre_territoire(c.territoire, c.millesime) if c.territoire else None
             colonne, code = filtre or (None, "FR")
@@ -391,19 +442,16 @@ class Annuaire:
                 correctif=f"choisir une taille de page entre 1 et {LIMITE_MAX}.",
             )
         date = self.verifier(c)
+        idx = self._index_pour(c, date)
+        if idx is not None:
+            return self._chercher_en_memoire(idx, c, date, limite, curseur)
         expr, desc = TRIS[c.tri]
         expr = expr.format(m=c.millesime)
         where, params = self._where(c, date)
         total, facettes = self._comptes(c, date)
         sql_where, sql_params = where, list(params)
         if curseur:
-            cur = _decoder(curseur)
-            if cur["d"] != date or cur["t"] != c.tri:
-                raise ErreurUtilisateur(
-                    "Ce curseur appartient à une autre recherche (date de stock ou tri différents).",
-                    champ="curseur",
-                    correctif="relancer la recherche sans curseur.",
-                )
+            cur = self._curseur(curseur, c, date)
             op = "<" if desc else ">"
             sql_where += f" AND (({expr}) {op} ? OR (({expr}) = ? AND siret > ?))"
             sql_params.extend([cur["k"], cur["k"], cur["s"]])
@@ -431,6 +479,52 @@ class Annuaire:
             d = self._ligne(noms, r)
             d.pop("_cle")
             resultats.append(d)
+        return {
+            "date_stock": date,
+            "millesime_qpv": c.millesime,
+            "total": total,
+            "resultats": resultats,
+            "suivant": suivant,
+            "facettes": facettes,
+        }
+
+    @staticmethod
+    def _curseur(curseur: str, c: Criteres, date: str) -> dict[str, Any]:
+        cur = _decoder(curseur)
+        if cur["d"] != date or cur["t"] != c.tri:
+            raise ErreurUtilisateur(
+                "Ce curseur appartient à une autre recherche (date de stock ou tri différents).",
+                champ="curseur",
+                correctif="relancer la recherche sans curseur.",
+            )
+        return cur
+
+    def _chercher_en_memoire(
+        self, idx: IndexAnnuaire, c: Criteres, date: str, limite: int, curseur: str | None
+    ) -> dict[str, Any]:
+        """The same answer as the SQL path, from the serving index."""
+        seuil = None
+        if curseur:
+            cur = self._curseur(curseur, c, date)
+            seuil = idx.seuil(c.tri, c.millesime, cur["k"], cur["s"])
+        total, facettes = self._comptes(c, date)
+        resultats: list[dict[str, Any]] = []
+        suivant = None
+        if total:
+            filtre = self._filtre_territoire(c.territoire, c.millesime) if c.territoire else None
+            pos = idx.selection(
+                filtre,
+                c.millesime,
+                famille=c.famille,
+                secteur=c.secteur,
+                taille=c.taille,
+                perimetre=c.perimetre,
+                employeur=c.employeur,
+                proche_qpv_m=c.proche_qpv_m,
+            )
+            resultats, cle, siret = idx.page(pos, c.tri, c.millesime, limite, seuil)
+            if cle is not None:
+                suivant = _encoder({"d": date, "t": c.tri, "k": cle, "s": siret})
         return {
             "date_stock": date,
             "millesime_qpv": c.millesime,

@@ -119,8 +119,15 @@ class Service:
         return self._demo
 
     def prechauffer(self) -> None:
-        """Open everything once at start-up so the first requests are not slower."""
-        for etape in (self.entrepot, self.tables_indicateurs, self.territoires, self.donnees_demo):
+        """Open everything once at start-up so the first requests are not slower (the
+        directory's serving index of a national warehouse takes a few seconds to load)."""
+        for etape in (
+            self.entrepot,
+            self.tables_indicateurs,
+            self.territoires,
+            self.donnees_demo,
+            self.index_annuaire,
+        ):
             with suppress(DonneesAbsentes):
                 etape()
         try:
@@ -129,6 +136,12 @@ class Service:
             charger().index()
         except ErreurUtilisateur:
             pass
+
+    def index_annuaire(self) -> None:
+        """Load the directory's serving index of the latest stock date (essq.api.annuaire)."""
+        from essq.api.annuaire import index_annuaire
+
+        index_annuaire(self.entrepot())
 
     def fermer(self) -> None:
         with self._verrou:
