@@ -117,3 +117,115 @@ def test_stock_brut_d_un_autre_schema_refuse(demo: tuple[Path, Path], tmp_path: 
         construire(etab, ul, date_stock="2026-11-30", home=home, afficher=False)
     assert exc.value.correctif
     assert entrepot.read_bytes() == avant
+
+
+def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
+    demo: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The September stock rebuilt from the October stock and INSEE's historical stocks gives
+    the September figures: every count is equal; jobs differ only where INSEE does not
+    historise (the headcount bracket of the 25 transferred establishments, emptied when they
+    closed), by exactly their September estimate."""
+    import shutil
+
+    from essq.sirene.nomenclatures import table_tranches
+
+    donnees, home = demo
+    avant, apres = DATES
+    copie = tmp_path / "home"
+    shutil.copytree(home, copie)
+    stock = donnees / "sirene" / apres
+    r = runner.invoke(
+        app,
+        [
+            "construire",
+            "--etablissements",
+            str(stock / "StockEtablissement_utf8.parquet"),
+            "--unites-legales",
+            str(stock / "StockUniteLegale_utf8.parquet"),
+            "--historique-etablissements",
+            str(stock / "StockEtablissementHistorique_utf8.csv"),
+            "--historique-unites-legales",
+            str(stock / "StockUniteLegaleHistorique_utf8.parquet"),
+            "--date-stock",
+            avant,
+            "--home",
+            str(copie),
+        ],
+    )
+    assert r.exit_code == 0, (r.output, r.exception)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{home / 'entrepot' / 'essq.duckdb'}' AS direct (READ_ONLY)")
+    con.execute(f"ATTACH '{copie / 'entrepot' / 'essq.duckdb'}' AS rec (READ_ONLY)")
+    cles = ["date_stock", "millesime", "niveau", "code", "perimetre"]
+
+    def colonnes(table: str) -> list[str]:
+        return [
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                f"WHERE table_catalog = 'direct' AND table_name = '{table}'"
+            ).fetchall()
+        ]
+
+    emplois_totaux = [
+        c for c in colonnes("indicateurs") if c.startswith(("effectif_total", "effectif_prive"))
+    ]
+    for table in ("indicateurs", "repartitions"):
+        cle = cles + (["dimension", "modalite"] if table == "repartitions" else [])
+        mesures = [c for c in colonnes(table) if c not in cle and c not in emplois_totaux]
+        assert "etablissements_ess" in mesures and "effectif_ess_central" in mesures
+        sauf_taille = "AND dimension <> 'taille'" if table == "repartitions" else ""
+        for c in mesures:
+            ecarts = con.execute(
+                f"""SELECT count(*) FROM
+                    (SELECT * FROM direct.{table} WHERE date_stock = '{avant}' {sauf_taille}) d
+                    FULL JOIN (SELECT * FROM rec.{table} WHERE date_stock = '{avant}' {sauf_taille}) r
+                    USING ({", ".join(cle)}) WHERE d.{c} IS DISTINCT FROM r.{c}"""
+            ).fetchone()
+            assert ecarts == (0,), (table, c)
+    # the France job difference is the September estimate of the transferred establishments
+    centrales = {t.code: t.central for t in table_tranches().values()}
+    mouvements = donnees / "sirene" / f"mouvements_{avant}_{apres}.csv"
+    tranches = con.execute(
+        f"""SELECT s.trancheEffectifsEtablissement
+            FROM read_parquet('{donnees / "sirene" / avant / "StockEtablissement_utf8.parquet"}') s
+            JOIN read_csv('{mouvements}', all_varchar = true) m ON m.siret_avant = s.siret
+            WHERE m.mouvement = 'transfert' AND s.etatAdministratifEtablissement = 'A'"""
+    ).fetchall()
+    assert len(tranches) == 25
+    attendu = sum(centrales.get(t or "", 0.0) or 0.0 for (t,) in tranches)
+    ecart = con.execute(
+        f"""SELECT d.effectif_total - r.effectif_total FROM direct.indicateurs d
+            JOIN rec.indicateurs r USING ({", ".join(cles)})
+            WHERE d.date_stock = '{avant}' AND d.niveau = 'france' AND d.perimetre = 'ensemble'
+              AND d.millesime = '2024'"""
+    ).fetchone()
+    assert ecart is not None and ecart[0] == pytest.approx(attendu)
+    con.close()
+    with Entrepot.ouvrir(copie) as e:
+        sirene = e.indicateurs("france", date_stock=avant)["sources"][0]
+        assert "reconstitué" in sirene["attribution"] and sirene["methode"]
+        roles = [f.get("role") for f in e.provenance(avant)["fichiers"]]
+        assert roles == [
+            "etablissements",
+            "unites_legales",
+            "historique_etablissements",
+            "historique_unites_legales",
+        ]
+
+
+def test_historique_sans_date_refuse(demo: tuple[Path, Path]) -> None:
+    from essq.observatoire import construire
+
+    donnees, home = demo
+    stock = donnees / "sirene" / DATES[-1]
+    with pytest.raises(ErreurUtilisateur) as exc:
+        construire(
+            stock / "StockEtablissement_utf8.parquet",
+            stock / "StockUniteLegale_utf8.parquet",
+            home=home,
+            afficher=False,
+            historique_unites_legales=stock / "StockUniteLegaleHistorique_utf8.parquet",
+        )
+    assert exc.value.champ == "--date-stock"

@@ -19,7 +19,9 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,9 +49,13 @@ from essq.generateur.placement import (
 )
 from essq.generateur.schemas import (
     FICHIER_ETABLISSEMENTS,
+    FICHIER_ETABLISSEMENTS_HISTORIQUE,
     FICHIER_UNITES_LEGALES,
+    FICHIER_UNITES_LEGALES_HISTORIQUE,
     SCHEMA_ETABLISSEMENT,
+    SCHEMA_ETABLISSEMENT_HISTORIQUE,
     SCHEMA_UNITE_LEGALE,
+    SCHEMA_UNITE_LEGALE_HISTORIQUE,
 )
 from essq.generateur.stock import bases_siren
 
@@ -841,6 +847,21 @@ def _ecrire_stocks(tmp, graine, placeur, g24, g15, barre, tache) -> dict[str, An
             "dans_un_qpv_2024": sum(1 for v in verite[1:] if v[2]),
         }
         barre.advance(tache)
+    # INSEE publishes the historical stocks with each stock: write them for the latest date,
+    # so that the stock of the first date can be rebuilt from the second one.
+    dossier_b = tmp / "sirene" / date_b.isoformat()
+    for nom, schema, cle, anciens, actuels in (
+        (FICHIER_ETABLISSEMENTS_HISTORIQUE, SCHEMA_ETABLISSEMENT_HISTORIQUE, "siret", et_a, et_b),
+        (
+            FICHIER_UNITES_LEGALES_HISTORIQUE,
+            SCHEMA_UNITE_LEGALE_HISTORIQUE,
+            "siren",
+            ul_a,
+            [ul_b[k] for k in sorted(ul_b)],
+        ),
+    ):
+        periodes = periodes_historiques(anciens, actuels, cle, schema.names)
+        _ecrire_table(dossier_b, nom, pa.Table.from_pylist(periodes, schema=schema))
     mouvements.sort(key=lambda m: (m[4], m[0], m[2], m[3]))
     (tmp / FICHIERS["mouvements"]).write_text(
         _csv_texte([["mouvement", "siren", "siret_avant", "siret_apres", "date"], *mouvements]),
@@ -850,6 +871,61 @@ def _ecrire_stocks(tmp, graine, placeur, g24, g15, barre, tache) -> dict[str, An
         t: sum(1 for m in mouvements if m[0] == t) for t in ("creation", "fermeture", "transfert")
     }
     return comptes
+
+
+def periodes_historiques(
+    anciens: list[dict[str, Any]],
+    actuels: list[dict[str, Any]],
+    cle: str,
+    colonnes: Sequence[str],
+) -> list[dict[str, Any]]:
+    """INSEE's historical stock rows (one per period) of the units of ``actuels``, knowing
+    their state ``anciens`` at the previous stock date.
+
+    A unit whose historised values (or ``dateDebut``) changed between the two states gets two
+    periods, the first ending the day before the second starts (INSEE's convention); a unit
+    closed before the first stock date gets an earlier active period from its creation; a
+    unit created since gets one period. ``changement…`` flags mark what differs from the
+    previous period.
+    """
+    valeurs = [
+        c
+        for c in colonnes
+        if c not in (cle, "dateDebut", "dateFin") and not c.startswith("changement")
+    ]
+    par_cle = {r[cle]: r for r in anciens}
+    creation = "dateCreationEtablissement" if cle == "siret" else "dateCreationUniteLegale"
+    etat = "etatAdministratifEtablissement" if cle == "siret" else "etatAdministratifUniteLegale"
+    lignes: list[dict[str, Any]] = []
+    for r in actuels:
+        etats: list[dict[str, Any]] = []
+        a = par_cle.get(r[cle])
+        if a is not None:
+            debut_a, cree = a.get("dateDebut"), a.get(creation)
+            if a[etat] != "A" and debut_a and cree and debut_a > cree:
+                etats.append({**a, etat: "A", "dateDebut": cree})
+            if any(a.get(c) != r.get(c) for c in valeurs) or r.get("dateDebut") != debut_a:
+                etats.append(a)
+        etats.append(r)
+        for k, e in enumerate(etats):
+            suivant = etats[k + 1]["dateDebut"] if k + 1 < len(etats) else None
+            ligne = {c: e.get(c) for c in valeurs}
+            ligne.update(
+                {
+                    cle: r[cle],
+                    "dateDebut": e.get("dateDebut"),
+                    "dateFin": suivant - dt.timedelta(days=1) if suivant else None,
+                }
+            )
+            for c in colonnes:
+                if c.startswith("changement"):
+                    suivi = c[len("changement") :]
+                    champs = [
+                        v for v in valeurs if re.sub(r"\d", "", v) == suivi[0].lower() + suivi[1:]
+                    ]
+                    ligne[c] = k > 0 and any(e.get(v) != etats[k - 1].get(v) for v in champs)
+            lignes.append(ligne)
+    return lignes
 
 
 def _nombre(v: float) -> str:

@@ -103,9 +103,60 @@ COLONNES_UNITE_LEGALE: tuple[str, ...] = (
     "activitePrincipaleNAF25UniteLegale",
 )
 
+# Historical stocks: one row per period of each unit, in INSEE's column order.
+COLONNES_ETABLISSEMENT_HISTORIQUE: tuple[str, ...] = (
+    "siret",
+    "dateFin",
+    "dateDebut",
+    "etatAdministratifEtablissement",
+    "changementEtatAdministratifEtablissement",
+    "enseigne1Etablissement",
+    "enseigne2Etablissement",
+    "enseigne3Etablissement",
+    "changementEnseigneEtablissement",
+    "denominationUsuelleEtablissement",
+    "changementDenominationUsuelleEtablissement",
+    "activitePrincipaleEtablissement",
+    "nomenclatureActivitePrincipaleEtablissement",
+    "changementActivitePrincipaleEtablissement",
+    "caractereEmployeurEtablissement",
+    "changementCaractereEmployeurEtablissement",
+)
+COLONNES_UNITE_LEGALE_HISTORIQUE: tuple[str, ...] = (
+    "siren",
+    "dateFin",
+    "dateDebut",
+    "etatAdministratifUniteLegale",
+    "changementEtatAdministratifUniteLegale",
+    "nomUniteLegale",
+    "changementNomUniteLegale",
+    "nomUsageUniteLegale",
+    "changementNomUsageUniteLegale",
+    "denominationUniteLegale",
+    "changementDenominationUniteLegale",
+    "denominationUsuelle1UniteLegale",
+    "denominationUsuelle2UniteLegale",
+    "denominationUsuelle3UniteLegale",
+    "changementDenominationUsuelleUniteLegale",
+    "categorieJuridiqueUniteLegale",
+    "changementCategorieJuridiqueUniteLegale",
+    "activitePrincipaleUniteLegale",
+    "nomenclatureActivitePrincipaleUniteLegale",
+    "changementActivitePrincipaleUniteLegale",
+    "nicSiegeUniteLegale",
+    "changementNicSiegeUniteLegale",
+    "economieSocialeSolidaireUniteLegale",
+    "changementEconomieSocialeSolidaireUniteLegale",
+    "societeMissionUniteLegale",
+    "changementSocieteMissionUniteLegale",
+    "caractereEmployeurUniteLegale",
+    "changementCaractereEmployeurUniteLegale",
+)
+
 _DATES = {
     "dateCreationEtablissement",
     "dateDebut",
+    "dateFin",
     "dateCreationUniteLegale",
 }
 _HORODATAGES = {"dateDernierTraitementEtablissement", "dateDernierTraitementUniteLegale"}
@@ -121,6 +172,8 @@ _ENTIERS = {
 
 def type_parquet(colonne: str) -> pa.DataType:
     """Arrow type of a column in the Parquet variant (everything else is a string)."""
+    if colonne.startswith("changement"):
+        return pa.bool_()
     if colonne in _DATES:
         return pa.date32()
     if colonne in _HORODATAGES:
@@ -134,10 +187,18 @@ def type_parquet(colonne: str) -> pa.DataType:
 
 SCHEMA_ETABLISSEMENT = pa.schema([(c, type_parquet(c)) for c in COLONNES_ETABLISSEMENT])
 SCHEMA_UNITE_LEGALE = pa.schema([(c, type_parquet(c)) for c in COLONNES_UNITE_LEGALE])
+SCHEMA_ETABLISSEMENT_HISTORIQUE = pa.schema(
+    [(c, type_parquet(c)) for c in COLONNES_ETABLISSEMENT_HISTORIQUE]
+)
+SCHEMA_UNITE_LEGALE_HISTORIQUE = pa.schema(
+    [(c, type_parquet(c)) for c in COLONNES_UNITE_LEGALE_HISTORIQUE]
+)
 
 # File names as INSEE publishes them (the CSV is distributed zipped; we write it plain).
 FICHIER_ETABLISSEMENTS = "StockEtablissement_utf8"
 FICHIER_UNITES_LEGALES = "StockUniteLegale_utf8"
+FICHIER_ETABLISSEMENTS_HISTORIQUE = "StockEtablissementHistorique_utf8"
+FICHIER_UNITES_LEGALES_HISTORIQUE = "StockUniteLegaleHistorique_utf8"
 
 # Masked value of non-diffusible fields (statutDiffusion… = P).
 NON_DIFFUSE = "[ND]"

@@ -46,7 +46,25 @@ def enregistrer(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--date-stock",
-                help="Date du stock SIRENE (AAAA-MM-JJ) ; par défaut la date de modification du fichier des établissements.",
+                help="Date du stock SIRENE (AAAA-MM-JJ) ; par défaut la date de modification du "
+                "fichier des établissements. Avec les fichiers historiques : la date passée à "
+                "reconstituer.",
+            ),
+        ] = None,
+        historique_etablissements: Annotated[
+            Path | None,
+            typer.Option(
+                "--historique-etablissements",
+                help="Stock historique des établissements (StockEtablissementHistorique) : "
+                "reconstitue le stock à la date --date-stock.",
+            ),
+        ] = None,
+        historique_unites_legales: Annotated[
+            Path | None,
+            typer.Option(
+                "--historique-unites-legales",
+                help="Stock historique des unités légales (StockUniteLegaleHistorique) : "
+                "reconstitue le stock à la date --date-stock.",
             ),
         ] = None,
         home: OptionHome = None,
@@ -54,7 +72,14 @@ def enregistrer(app: typer.Typer) -> None:
         """Construit l'entrepôt de l'observatoire : qualification SIRENE puis indicateurs de chaque QPV et de chaque territoire (ajoute ou remplace cette date de stock, de façon atomique)."""
         from essq.observatoire.construction import construire
 
-        rapport = construire(etablissements, unites_legales, date_stock=date_stock, home=home)
+        rapport = construire(
+            etablissements,
+            unites_legales,
+            date_stock=date_stock,
+            home=home,
+            historique_etablissements=historique_etablissements,
+            historique_unites_legales=historique_unites_legales,
+        )
         console.print(
             f"[green]Entrepôt construit[/] : {rapport.entrepot}\n"
             f"  date de stock {rapport.date_stock}, millésimes QPV {', '.join(rapport.millesimes_qpv)}\n"

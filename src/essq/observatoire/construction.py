@@ -50,6 +50,8 @@ from essq.observatoire.territoires_entrepot import (
 
 VERSION_SCHEMA_ENTREPOT = 1
 MEMOIRE_DUCKDB = os.environ.get("ESSQ_MEMOIRE_DUCKDB", "4GB")
+# an input file, or (role, file) to record what it was used for
+FichierSource = Path | str | tuple[str, Path | str]
 
 
 @dataclass
@@ -361,7 +363,7 @@ def construire_depuis_qualifie(
     *,
     date_stock: str | None = None,
     home: Path | str | None = None,
-    fichiers_source: Sequence[Path | str] = (),
+    fichiers_source: Sequence[FichierSource] = (),
     commande: str | None = None,
     duree_qualification: float = 0.0,
     afficher: bool = True,
@@ -427,7 +429,7 @@ def _construire_dans(
     *,
     date: str,
     dossier_terr: Path,
-    fichiers_source: Sequence[Path | str],
+    fichiers_source: Sequence[FichierSource],
     commande: str | None,
     duree_qualification: float,
     debut: float,
@@ -478,7 +480,11 @@ def _construire_dans(
             if actifs == 0:
                 raise ErreurUtilisateur(
                     f"Le stock SIRENE est vide : {lignes} ligne(s) qualifiée(s), aucun établissement actif.",
-                    fichier=str(fichiers_source[0] if fichiers_source else qualifie),
+                    fichier=str(
+                        _fiche_fichier(fichiers_source[0])["chemin"]
+                        if fichiers_source
+                        else qualifie
+                    ),
                     correctif="vérifier que le fichier est bien le stock des établissements "
                     "(StockEtablissement) complet et décompressé, puis relancer « essq construire ».",
                 )
@@ -570,14 +576,7 @@ def _construire_dans(
                         f"INSERT INTO {table} FROM {nouveau} ORDER BY niveau, code, date_stock"
                     )
             con.execute("SET preserve_insertion_order = false")
-            fichiers = [
-                {
-                    "chemin": str(Path(f).resolve()),
-                    "sha256": sha256(f),
-                    "octets": Path(f).stat().st_size,
-                }
-                for f in fichiers_source
-            ]
+            fichiers = [_fiche_fichier(f) for f in fichiers_source]
             duree = time.perf_counter() - debut + duree_qualification
             # Literals rather than parameters: binding parameters makes DuckDB import pandas.
             valeurs = [
@@ -620,6 +619,20 @@ def _construire_dans(
         incoherences_commune_qpv=int(incoherences),
         dates_stock_entrepot=dates,
     )
+
+
+def _fiche_fichier(f: FichierSource) -> dict[str, Any]:
+    """Provenance of one input file: path, checksum, size, and its role when known
+    (``etablissements``, ``unites_legales``, ``historique_etablissements``…)."""
+    role, chemin = f if isinstance(f, tuple) else (None, f)
+    fiche: dict[str, Any] = {
+        "chemin": str(Path(chemin).resolve()),
+        "sha256": sha256(chemin),
+        "octets": Path(chemin).stat().st_size,
+    }
+    if role:
+        fiche["role"] = role
+    return fiche
 
 
 # Directory name search: names without case nor accents, stored once at build time (computing
@@ -683,11 +696,14 @@ def construire(
     home: Path | str | None = None,
     commande: str | None = None,
     afficher: bool = True,
+    historique_etablissements: Path | str | None = None,
+    historique_unites_legales: Path | str | None = None,
 ) -> RapportConstruction:
     """``essq construire``: qualify the SIRENE stock (essq.sirene) then build the warehouse.
 
     The qualified table is written to a temporary folder next to the warehouse and removed
-    afterwards; the warehouse is swapped in only if every step succeeds.
+    afterwards; the warehouse is swapped in only if every step succeeds. With INSEE's
+    historical stocks, the stock is rebuilt as it was at ``date_stock`` (then required).
     """
     etablissements, unites_legales = Path(etablissements), Path(unites_legales)
     for nom, f in (("--etablissements", etablissements), ("--unites-legales", unites_legales)):
@@ -699,6 +715,27 @@ def construire(
                 correctif="donner le chemin du fichier du stock SIRENE (CSV ou Parquet), "
                 "par exemple StockEtablissement_utf8.csv et StockUniteLegale_utf8.csv.",
             )
+    historiques = {
+        "historique_etablissements": historique_etablissements,
+        "historique_unites_legales": historique_unites_legales,
+    }
+    historiques_donnes = {r: Path(f) for r, f in historiques.items() if f is not None}
+    for role, f in historiques_donnes.items():
+        if not f.is_file():
+            raise ErreurUtilisateur(
+                f"Fichier introuvable : {f}.",
+                champ="--" + role.replace("_", "-"),
+                fichier=str(f),
+                correctif="donner le chemin du stock historique de l'Insee (StockEtablissementHistorique "
+                "ou StockUniteLegaleHistorique, CSV ou Parquet).",
+            )
+    if historiques_donnes and date_stock is None:
+        raise ErreurUtilisateur(
+            "Les fichiers historiques servent à reconstituer le stock à une date passée : "
+            "cette date manque.",
+            champ="--date-stock",
+            correctif="indiquer la date à reconstituer, par exemple --date-stock 2022-12-31.",
+        )
     date = _date(date_stock, defaut=etablissements)
     dossier_territoires(home)  # fail early, before the long qualification
     lieux = emplacements(home)
@@ -717,13 +754,20 @@ def construire(
             home=lieux.home,
             afficher_progression=afficher,
             distances="ess",
+            date_historique=date if historiques_donnes else None,
+            historique_etablissements=historiques_donnes.get("historique_etablissements"),
+            historique_unites_legales=historiques_donnes.get("historique_unites_legales"),
         )
         duree_q = time.perf_counter() - debut
         return construire_depuis_qualifie(
             sortie,
             date_stock=date,
             home=lieux.home,
-            fichiers_source=[etablissements, unites_legales],
+            fichiers_source=[
+                ("etablissements", etablissements),
+                ("unites_legales", unites_legales),
+                *historiques_donnes.items(),
+            ],
             commande=commande,
             duree_qualification=duree_q,
             afficher=afficher,

@@ -62,14 +62,31 @@ def sources(
 ) -> list[dict[str, Any]]:
     """The Licence Ouverte attribution of every source behind a figure."""
     terr = (provenance or {}).get("territoires") or {}
+    fichiers = (provenance or {}).get("fichiers") or []
+    reconstitue = any(
+        isinstance(f, dict) and str(f.get("role", "")).startswith("historique") for f in fichiers
+    )
+    sirene: dict[str, Any] = {
+        "producteur": "INSEE",
+        "jeu": "Base SIRENE des entreprises et de leurs établissements (stock)",
+        "date": date_stock,
+        "licence": LICENCE,
+        "attribution": f"INSEE, base SIRENE, stock au {date_stock}",
+    }
+    if reconstitue:
+        sirene["jeu"] = (
+            "Base SIRENE des entreprises et de leurs établissements (stock et stocks historiques)"
+        )
+        sirene["attribution"] = (
+            f"INSEE, base SIRENE, état au {date_stock} reconstitué à partir des stocks historiques"
+        )
+        sirene["methode"] = (
+            "Stock reconstitué : valeurs historisées par l'Insee (état administratif, catégorie "
+            "juridique, indicateur ESS, activité, caractère employeur) de la période en cours à "
+            "cette date ; adresse, coordonnées et tranche d'effectif du stock le plus récent."
+        )
     return [
-        {
-            "producteur": "INSEE",
-            "jeu": "Base SIRENE des entreprises et de leurs établissements (stock)",
-            "date": date_stock,
-            "licence": LICENCE,
-            "attribution": f"INSEE, base SIRENE, stock au {date_stock}",
-        },
+        sirene,
         {
             "producteur": "ANCT",
             "jeu": "Quartiers prioritaires de la politique de la ville (contours)",

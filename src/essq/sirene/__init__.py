@@ -15,6 +15,7 @@ Public API:
   ``table_naf()``, ``table_tranches()``, ``classer_naf(code)``, ``normaliser_naf(code)``.
 
 Modules: ``lecture`` (opening CSV / zip / gzip / Parquet, encoding, columns by name),
+``historique`` (the stock at a past date, from INSEE's historical stocks),
 ``qualification`` (the DuckDB + Arrow pipeline), ``listes`` (user lists), ``rapport`` (the
 report), ``nomenclatures`` (mapping tables), ``cli`` (``essq sirene …``).
 """

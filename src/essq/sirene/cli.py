@@ -90,6 +90,30 @@ def enregistrer(app: typer.Typer) -> None:
                 "c'est ce dont l'observatoire a besoin).",
             ),
         ] = "toutes",
+        date_historique: Annotated[
+            str | None,
+            typer.Option(
+                "--date-historique",
+                help="Reconstitue le stock tel qu'il était à cette date passée (AAAA-MM-JJ) à "
+                "partir des fichiers historiques de l'Insee (--historique-…).",
+            ),
+        ] = None,
+        historique_unites_legales: Annotated[
+            Path | None,
+            typer.Option(
+                "--historique-unites-legales",
+                help="Stock historique des unités légales (StockUniteLegaleHistorique) : "
+                "catégorie juridique, indicateur ESS, activité, état à la date demandée.",
+            ),
+        ] = None,
+        historique_etablissements: Annotated[
+            Path | None,
+            typer.Option(
+                "--historique-etablissements",
+                help="Stock historique des établissements (StockEtablissementHistorique) : "
+                "état, activité, caractère employeur, enseigne à la date demandée.",
+            ),
+        ] = None,
         en_json: Annotated[
             bool, typer.Option("--json", help="Affiche le rapport en JSON.")
         ] = False,
@@ -118,6 +142,9 @@ def enregistrer(app: typer.Typer) -> None:
             exclure_fonds_dotation=exclure_fonds_dotation,
             memoire=memoire,
             distances=distances,
+            date_historique=date_historique,
+            historique_unites_legales=historique_unites_legales,
+            historique_etablissements=historique_etablissements,
         )
         if en_json:
             afficher_json(rapport.en_dict())

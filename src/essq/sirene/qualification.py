@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from essq.console import progression
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.fichiers import ecriture_atomique
+from essq.sirene import historique
 from essq.sirene import nomenclatures as nom
 from essq.sirene.lecture import Source, ouvrir_source, resoudre_colonnes
 from essq.sirene.listes import TYPES_LISTE, lire_liste, listes_importees, verifier_listes
@@ -291,6 +292,7 @@ def _vue_unites_legales(
     source: Source,
     rapport: RapportQualification,
     dedoublonner: bool,
+    reconstitution: historique.Reconstitution | None = None,
 ) -> None:
     """View ``ul`` of valid legal units; with ``dedoublonner``, one row per SIREN (slow path)."""
     col = resoudre_colonnes(
@@ -305,8 +307,9 @@ def _vue_unites_legales(
         k: source.expression_native(v) if k in _NATIFS else source.expression(v)
         for k, v in col.items()
     }
+    vue = "ul_src" if reconstitution is None else "ul_courant"
     con.execute(
-        f"""CREATE TEMP VIEW ul_src AS SELECT
+        f"""CREATE TEMP VIEW {vue} AS SELECT
             {e["siren"]} AS siren, {e["cj"]} AS cj, upper({e["flag"]}) AS flag_insee,
             upper({e["statut"]}) AS statut_ul, {e["denomination"]} AS denomination_ul,
             CASE WHEN {e["nomenclature"]} IS NULL OR {e["nomenclature"]} = 'NAFRev2'
@@ -316,6 +319,8 @@ def _vue_unites_legales(
             {e["creation"]} AS creation_ul, {e["traitement"]} AS traitement_ul
         FROM {source.sql_table()}"""
     )
+    if reconstitution is not None:
+        historique.appliquer(con, reconstitution, "ul", rapport)
     fichier = source.chemin.name
     n_lignes, n_invalides = con.execute(
         r"SELECT count(*), count(*) FILTER (WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')) FROM ul_src"
@@ -514,6 +519,7 @@ def _vue_etablissements(
     source: Source,
     rapport: RapportQualification,
     dedoublonner: bool,
+    reconstitution: historique.Reconstitution | None = None,
 ) -> dict[str, str | None]:
     """View ``et``. Fast path: every row, rejects flagged by ``motif_rejet`` in the main query.
 
@@ -538,8 +544,9 @@ def _vue_etablissements(
         for k, v in col.items()
     }
     siren = f"coalesce({e['siren']}, substr({e['siret']}, 1, 9))"
+    vue = "et_src" if reconstitution is None else "et_courant"
     con.execute(
-        f"""CREATE TEMP VIEW et_src AS SELECT
+        f"""CREATE TEMP VIEW {vue} AS SELECT
             {e["siret"]} AS siret, {siren} AS siren_et, {e["siren"]} AS siren_declare,
             upper({e["statut"]}) AS statut_et, {e["creation"]} AS creation_et,
             {e["tranche"]} AS tranche_et, {e["annee"]} AS annee_et, lower({e["siege"]}) AS siege_et,
@@ -551,6 +558,8 @@ def _vue_etablissements(
             {e["pays"]} AS pays_et, {e["traitement"]} AS traitement_et
         FROM {source.sql_table()}"""
     )
+    if reconstitution is not None:
+        historique.appliquer(con, reconstitution, "et", rapport)
     if not dedoublonner:
         con.execute("CREATE TEMP VIEW et AS SELECT * FROM et_src")
         return col
@@ -954,6 +963,51 @@ def _sources(
                 yield ul, et
 
 
+@contextlib.contextmanager
+def _reconstitution(
+    date: str | None,
+    unites_legales: Path | None,
+    etablissements: Path | None,
+    avec_etablissements: bool,
+    dossier_temp: Path,
+) -> Iterator[historique.Reconstitution | None]:
+    """The historical stocks opened for the duration (None: the stock as it is)."""
+    jour = historique.date_reconstitution(date)
+    if jour is None:
+        if unites_legales is not None or etablissements is not None:
+            raise ErreurUtilisateur(
+                "Fichier historique donné sans date de reconstitution",
+                champ="--date-historique",
+                correctif="Indiquer la date à reconstituer avec --date-historique AAAA-MM-JJ.",
+            )
+        yield None
+        return
+    if unites_legales is None and etablissements is None:
+        raise ErreurUtilisateur(
+            "Reconstituer le stock à une date passée demande les fichiers historiques de l'Insee",
+            champ="--date-historique",
+            correctif="Donner --historique-unites-legales StockUniteLegaleHistorique et/ou "
+            "--historique-etablissements StockEtablissementHistorique.",
+        )
+    if etablissements is not None and not avec_etablissements:
+        raise ErreurUtilisateur(
+            "Historique des établissements donné sans stock des établissements",
+            champ="--historique-etablissements",
+            correctif="Donner aussi --etablissements, ou retirer --historique-etablissements.",
+        )
+    with contextlib.ExitStack() as pile:
+        rec = historique.Reconstitution(jour)
+        if unites_legales is not None:
+            rec.unites_legales = pile.enter_context(
+                ouvrir_source(unites_legales, dossier_temp=dossier_temp)
+            )
+        if etablissements is not None:
+            rec.etablissements = pile.enter_context(
+                ouvrir_source(etablissements, dossier_temp=dossier_temp)
+            )
+        yield rec
+
+
 def _nombre_lignes(source: Source) -> int | None:
     if source.format == "parquet":
         return int(pq.ParquetFile(source.lecture).metadata.num_rows)
@@ -974,6 +1028,9 @@ def qualifier(
     taille_lot: int = 131_072,
     afficher_progression: bool = True,
     distances: str = "toutes",
+    date_historique: str | None = None,
+    historique_unites_legales: Path | str | None = None,
+    historique_etablissements: Path | str | None = None,
 ) -> RapportQualification:
     """Qualify a SIRENE stock and write one row per establishment (or per legal unit).
 
@@ -982,6 +1039,8 @@ def qualifier(
     ``Territoires.charger(home)`` and is only needed with establishments. ``distances``
     (see DISTANCES): ``"ess"`` measures the distance to the nearest QPV only for ESS
     establishments, all the observatory needs (its quartier vécu counts ESS establishments).
+    ``date_historique`` with INSEE's historical stocks rebuilds the stock as it was at that
+    date (essq.sirene.historique).
     """
     debut = time.perf_counter()
     unites_legales = Path(unites_legales)
@@ -1001,6 +1060,9 @@ def qualifier(
             correctif="Choisir « toutes » (par défaut) ou « ess ».",
         )
     mode = "etablissements" if etab is not None else "unites_legales"
+    hist_ul = Path(historique_unites_legales) if historique_unites_legales is not None else None
+    hist_et = Path(historique_etablissements) if historique_etablissements is not None else None
+    historique.date_reconstitution(date_historique)  # bad dates fail before any work
     rapport = RapportQualification(sortie=str(sortie), mode=mode)
     preparation: _EnFond | None = None
     if etab is not None:
@@ -1012,27 +1074,30 @@ def qualifier(
     with (
         tempfile.TemporaryDirectory(prefix=".essq-sirene-", dir=sortie.parent) as tmp,
         _sources(unites_legales, etab, Path(tmp)) as (src_ul, src_et),
+        _reconstitution(date_historique, hist_ul, hist_et, etab is not None, Path(tmp)) as rec,
     ):
-        for s in (src_ul, src_et):
+        historiques = (rec.unites_legales, rec.etablissements) if rec is not None else ()
+        for s in (src_ul, src_et, *historiques):
             if s is not None:
                 rapport.avertissements.extend(s.avertissements)
-        fichiers = [p for p in (unites_legales, etab) if p is not None]
+        fichiers = [p for p in (unites_legales, etab, hist_ul, hist_et) if p is not None]
         avertissements = list(rapport.avertissements)
         for dedoublonner in (False, True):
             # Fast path first; duplicated identifiers (rare in INSEE's stocks) are only
             # detected at the end of it, then the slow path dedupes before qualifying.
             rapport = RapportQualification(sortie=str(sortie), mode=mode)
             rapport.avertissements = list(avertissements)
+            rapport.date_historique = rec.date.isoformat() if rec is not None else None
             con = _preparer_connexion(memoire, Path(tmp))
             try:
                 tables_listes = _charger_listes(con, home, listes)
-                _vue_unites_legales(con, src_ul, rapport, dedoublonner)
+                _vue_unites_legales(con, src_ul, rapport, dedoublonner, rec)
                 if src_et is None:
                     _creer_combinaisons(con, tables_listes, exclusions_naf, exclure_fonds_dotation)
                     sql = _sql_unites_legales(tables_listes, exclusions_naf)
                     total = _nombre_lignes(src_ul)
                 else:
-                    col = _vue_etablissements(con, src_et, rapport, dedoublonner)
+                    col = _vue_etablissements(con, src_et, rapport, dedoublonner, rec)
                     _creer_combinaisons(con, tables_listes, exclusions_naf, exclure_fonds_dotation)
                     sql = _sql_etablissements(
                         tables_listes, exclusions_naf, col["employeur"] is not None
@@ -1063,6 +1128,9 @@ def qualifier(
     rapport.provenance = {
         "unites_legales": str(unites_legales.resolve()),
         "etablissements": str(etab.resolve()) if etab else None,
+        "historique_unites_legales": str(hist_ul.resolve()) if hist_ul else None,
+        "historique_etablissements": str(hist_et.resolve()) if hist_et else None,
+        "date_reconstituee": rapport.date_historique,
         "listes": sorted(tables_listes),
         "categories_juridiques": f"{nom.table_cj().source} (table essq version {nom.table_cj().version})",
         "secteurs": "NAF rév. 2 (Insee) -> 12 secteurs du tableau 3 de l'étude ESS France / ANCT",

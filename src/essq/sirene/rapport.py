@@ -60,6 +60,12 @@ class RapportQualification:
     rejets_exemples: list[Rejet] = field(default_factory=list)
     avertissements: list[str] = field(default_factory=list)
     millesimes_qpv: list[str] = field(default_factory=list)
+    # stock rebuilt at a past date from INSEE's historical stocks (essq.sirene.historique)
+    date_historique: str | None = None
+    unites_legales_absentes_a_la_date: int = 0
+    unites_legales_sans_historique: int = 0
+    etablissements_absents_a_la_date: int = 0
+    etablissements_sans_historique: int = 0
     provenance: dict[str, Any] = field(default_factory=dict)
     secondes: float = 0.0
 
@@ -97,6 +103,8 @@ class RapportQualification:
             lignes.append(
                 f"  Établissements lus : {self.lignes_etablissements:,}".replace(",", " ")
             )
+        if self.date_historique:
+            lignes += self._lignes_reconstitution()
         lignes.append(f"  Lignes écrites ({quoi}) : {self.lignes_ecrites:,}".replace(",", " "))
         lignes.append(f"  Dont ESS : {self.ess:,}".replace(",", " "))
         lignes.append("  Par famille :")
@@ -148,3 +156,23 @@ class RapportQualification:
         for a in self.avertissements:
             lignes.append(f"  Attention : {a}")
         return "\n".join(lignes)
+
+    def _lignes_reconstitution(self) -> list[str]:
+        def n(v: int) -> str:
+            return f"{v:,}".replace(",", " ")
+
+        lignes = [
+            f"  Stock reconstitué au {self.date_historique} (fichiers historiques de l'Insee) :",
+            f"    unités légales qui n'existaient pas encore (écartées) : "
+            f"{n(self.unites_legales_absentes_a_la_date)}",
+            f"    unités légales sans période dans l'historique (valeurs actuelles gardées) : "
+            f"{n(self.unites_legales_sans_historique)}",
+        ]
+        if self.mode == "etablissements":
+            lignes += [
+                f"    établissements qui n'existaient pas encore (écartés) : "
+                f"{n(self.etablissements_absents_a_la_date)}",
+                f"    établissements sans période dans l'historique (valeurs actuelles gardées) : "
+                f"{n(self.etablissements_sans_historique)}",
+            ]
+        return lignes

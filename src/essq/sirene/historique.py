@@ -1,0 +1,218 @@
+"""The SIRENE stock as it was at a past date, rebuilt from INSEE's historical stocks.
+
+INSEE publishes, next to the current stocks, ``StockUniteLegaleHistorique`` and
+``StockEtablissementHistorique``: one row per period of each unit (``dateDebut``,
+``dateFin``, empty for the current period) with the values of the historised variables
+during that period. Rules (documented in docs/methodologie.md § 2):
+
+- the period valid at the date D is the one with ``dateDebut <= D`` (or no start) and
+  ``dateFin >= D`` (or no end); if two periods qualify (an end date equal to the next start),
+  the most recent start wins;
+- a unit whose periods all start after D, or created after D (``dateCreation…``), did not
+  exist at D: it is left out, with its establishments, and counted;
+- a unit without any period in the historical file keeps its current values (counted);
+- historised values replace the current ones: état administratif, catégorie juridique,
+  indicateur ESS de l'Insee, activité principale (and its nomenclature), caractère employeur,
+  dénomination / enseigne; everything else (address, coordinates, commune, headcount
+  bracket, statut de diffusion) is not historised by INSEE and stays as in the current stock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from essq.erreurs import ErreurUtilisateur
+from essq.sirene.lecture import Source, resoudre_colonnes
+from essq.sirene.rapport import RapportQualification
+
+REQUISES_UL = {"cle": "siren", "debut": "dateDebut", "fin": "dateFin"}
+REQUISES_ET = {"cle": "siret", "debut": "dateDebut", "fin": "dateFin"}
+OPTIONNELLES_UL = {
+    "etat": "etatAdministratifUniteLegale",
+    "cj": "categorieJuridiqueUniteLegale",
+    "flag": "economieSocialeSolidaireUniteLegale",
+    "denomination": "denominationUniteLegale",
+    "naf": "activitePrincipaleUniteLegale",
+    "nomenclature": "nomenclatureActivitePrincipaleUniteLegale",
+    "employeur": "caractereEmployeurUniteLegale",
+}
+OPTIONNELLES_ET = {
+    "etat": "etatAdministratifEtablissement",
+    "naf": "activitePrincipaleEtablissement",
+    "nomenclature": "nomenclatureActivitePrincipaleEtablissement",
+    "employeur": "caractereEmployeurEtablissement",
+    "enseigne": "enseigne1Etablissement",
+    "denomination_usuelle": "denominationUsuelleEtablissement",
+}
+# view column <- (historical columns it needs, SQL on their expressions)
+Remplacements = dict[str, tuple[tuple[str, ...], str]]
+_NAF = "CASE WHEN {nomenclature} IS NULL OR {nomenclature} = 'NAFRev2' THEN naf_norm({naf}) END"
+REMPLACEMENTS_UL: Remplacements = {
+    "etat_ul": (("etat",), "upper({etat})"),
+    "cj": (("cj",), "{cj}"),
+    "flag_insee": (("flag",), "upper({flag})"),
+    "denomination_ul": (("denomination",), "{denomination}"),
+    "naf_ul": (("naf",), _NAF),
+    "employeur_ul": (("employeur",), "upper({employeur})"),
+}
+REMPLACEMENTS_ET: Remplacements = {
+    "etat_et": (("etat",), "upper({etat})"),
+    "naf_et": (("naf",), _NAF),
+    "employeur_et": (("employeur",), "upper({employeur})"),
+    "enseigne_et": (
+        ("enseigne", "denomination_usuelle"),
+        "coalesce({enseigne}, {denomination_usuelle})",
+    ),
+}
+
+
+def date_reconstitution(texte: str | None) -> dt.date | None:
+    """The past date asked for (None: the stock as it is); a clear error when invalid."""
+    if texte is None:
+        return None
+    try:
+        date = dt.date.fromisoformat(str(texte))
+    except ValueError:
+        raise ErreurUtilisateur(
+            f"Date de reconstitution invalide : « {texte} »",
+            champ="--date-historique",
+            correctif="Donner une date au format AAAA-MM-JJ, par exemple 2022-12-31.",
+        ) from None
+    if date > dt.date.today():
+        raise ErreurUtilisateur(
+            f"Date de reconstitution dans le futur : « {texte} »",
+            champ="--date-historique",
+            correctif="Donner une date passée : les fichiers historiques décrivent le passé.",
+        )
+    return date
+
+
+@dataclass
+class Reconstitution:
+    """What rebuilding the stock at ``date`` needs: the historical stocks that were given."""
+
+    date: dt.date
+    unites_legales: Source | None = None
+    etablissements: Source | None = None
+
+
+def _periodes(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    vue: str,
+    requises: dict[str, str],
+    optionnelles: dict[str, str],
+    remplacements: Remplacements,
+    date: dt.date,
+    rapport: RapportQualification,
+    quoi: str,
+) -> dict[str, str]:
+    """Temp table ``{vue}_hist``: one row per key, the period valid at ``date`` if any
+    (``couvre``). Returns the view columns it replaces (column -> expression on ``h``)."""
+    col = resoudre_colonnes(source, requises, optionnelles, quoi=quoi)
+    e = {k: source.expression(v) for k, v in col.items() if v is not None}
+    e_debut, e_fin = source.expression_native(col["debut"]), source.expression_native(col["fin"])
+    colonnes: dict[str, str] = {}
+    absentes = []
+    for colonne_vue, (besoins, modele) in remplacements.items():
+        presents = [b for b in besoins if b in e]
+        if not presents:
+            absentes.append(", ".join(optionnelles[b] for b in besoins))
+            continue
+        valeurs = {k: e.get(k, "CAST(NULL AS VARCHAR)") for k in optionnelles}
+        colonnes[colonne_vue] = modele.format(**valeurs)
+    if absentes:
+        rapport.avertissements.append(
+            f"Colonnes absentes du fichier historique des {quoi} ({source.chemin.name}) : "
+            f"{' ; '.join(absentes)}. Les valeurs du stock actuel sont gardées pour elles."
+        )
+    d = f"DATE '{date.isoformat()}'"
+    select = ", ".join(f"{expr} AS {c}" for c, expr in colonnes.items())
+    con.execute(
+        f"""CREATE TEMP TABLE {vue}_hist AS
+        SELECT * EXCLUDE (debut, rang) FROM (
+            SELECT cle, coalesce(debut <= {d}, TRUE) AND coalesce(fin >= {d}, TRUE) AS couvre,
+                   debut, {", ".join(colonnes) or "NULL AS _vide"},
+                   row_number() OVER (
+                       PARTITION BY cle
+                       ORDER BY coalesce(debut <= {d}, TRUE) AND coalesce(fin >= {d}, TRUE) DESC,
+                                debut DESC NULLS LAST) AS rang
+            FROM (SELECT {e["cle"]} AS cle, TRY_CAST({e_debut} AS DATE) AS debut,
+                         TRY_CAST({e_fin} AS DATE) AS fin{", " + select if select else ""}
+                  FROM {source.sql_table()})
+            WHERE cle IS NOT NULL)
+        WHERE rang = 1"""
+    )
+    return {c: f"h.{c}" for c in colonnes}
+
+
+def appliquer(
+    con: duckdb.DuckDBPyConnection,
+    reconstitution: Reconstitution,
+    vue: str,
+    rapport: RapportQualification,
+) -> None:
+    """Create ``{vue}_src`` (``vue`` = ``ul`` or ``et``) from ``{vue}_courant``: the rows that
+    existed at the date, with their historised values of that date."""
+    date = reconstitution.date
+    d = f"DATE '{date.isoformat()}'"
+    if vue == "ul":
+        source, cle, creation, quoi = (
+            reconstitution.unites_legales,
+            "siren",
+            "creation_ul",
+            "unités légales",
+        )
+        requises, optionnelles, remplacements = REQUISES_UL, OPTIONNELLES_UL, REMPLACEMENTS_UL
+    else:
+        source, cle, creation, quoi = (
+            reconstitution.etablissements,
+            "siret",
+            "creation_et",
+            "établissements",
+        )
+        requises, optionnelles, remplacements = REQUISES_ET, OPTIONNELLES_ET, REMPLACEMENTS_ET
+    apres = f"coalesce(TRY_CAST(c.{creation} AS DATE) > {d}, FALSE)"
+    if source is None:
+        existe, jointure, colonnes = f"NOT {apres}", "", {}
+    else:
+        colonnes = _periodes(
+            con, source, vue, requises, optionnelles, remplacements, date, rapport, quoi
+        )
+        jointure = f"LEFT JOIN {vue}_hist h ON h.cle = c.{cle}"
+        existe = f"(h.cle IS NULL OR h.couvre) AND NOT {apres}"
+    if vue == "et":  # ul_absents: made by the legal units' pass, which always runs first
+        existe += " AND c.siren_et NOT IN (SELECT siren FROM ul_absents)"
+    remplace = ", ".join(
+        f"CASE WHEN h.cle IS NULL THEN c.{c} ELSE {expr} END AS {c}" for c, expr in colonnes.items()
+    )
+    etoile = f"c.* REPLACE ({remplace})" if remplace else "c.*"
+    con.execute(
+        f"CREATE TEMP VIEW {vue}_src AS SELECT {etoile} FROM {vue}_courant c {jointure} WHERE {existe}"
+    )
+    sans = "count(*) FILTER (WHERE h.cle IS NULL)" if source is not None else "0"
+    absents, sans_historique = con.execute(
+        f"SELECT count(*) FILTER (WHERE NOT ({existe})), {sans} FROM {vue}_courant c {jointure}"
+    ).fetchone()  # type: ignore[misc]
+    if vue == "ul":
+        rapport.unites_legales_absentes_a_la_date = int(absents)
+        rapport.unites_legales_sans_historique = int(sans_historique)
+        con.execute(
+            f"CREATE TEMP TABLE ul_absents AS SELECT c.siren FROM ul_courant c {jointure} "
+            f"WHERE c.siren IS NOT NULL AND NOT ({existe})"
+        )
+    else:
+        rapport.etablissements_absents_a_la_date = int(absents)
+        rapport.etablissements_sans_historique = int(sans_historique)
+        posterieures = con.execute(
+            f"SELECT count(*) FROM et_src WHERE TRY_CAST(annee_et AS INTEGER) > {date.year}"
+        ).fetchone()[0]  # type: ignore[index]
+        if posterieures:
+            rapport.avertissements.append(
+                f"{posterieures} établissements ont une tranche d'effectif d'une année postérieure "
+                f"au {date.isoformat()} : l'Insee n'historise pas les tranches, les emplois "
+                "estimés sont ceux de cette année-là."
+            )
