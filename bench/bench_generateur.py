@@ -75,13 +75,14 @@ def _plancher(
 
 
 PROGRAMME = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {racine!r})
 import bench.bench_generateur as b
+from bench.mesure import pic_rss_ko
 debut = time.perf_counter()
 valeur = getattr(b, sys.argv[1])(*json.loads(sys.argv[2]))
 print(json.dumps({{"secondes": time.perf_counter() - debut,
-                  "pic_rss_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "pic_rss_mo": pic_rss_ko() / 1024,
                   "valeur": valeur}}))
 """
 

@@ -14,6 +14,9 @@ Default run: 1 M and 5 M establishments (a few minutes, inputs cached between ru
 ``--rapide``: 1 M only; ``--taille=N``: only N establishments. ``--complet``: adds the national scale (42 M establishments, ~28 M
 legal units; floor and essq only). Territories: the shared open data (COG 2026, QPV 2024
 métropole + outre-mer) when ``../shared/data`` is present, else the generated demo territory.
+``--historique``: also rebuilds the stock at a past date (2022-12-31) from historical stocks
+derived from the generated ones (one period per unit, two for a fifth of the units, which
+changed state, activity or legal form on 2022-07-01), against the plain qualification.
 Cache folder: ``$ESSQ_BENCH_CACHE`` or the system temporary folder.
 """
 
@@ -72,6 +75,102 @@ def preparer_stock(cache: Path, n: int, qpv: Path) -> tuple[Path, Path]:
     if not (ul.exists() and et.exists()):
         generer_stock(dossier, n, formats="parquet", qpv=qpv, afficher_progression=False)
     return ul, et
+
+
+DATE_PASSEE = "2022-12-31"
+CHANGEMENT = "DATE '2022-07-01'"
+
+
+def preparer_historique(cache: Path, n: int, ul: Path, et: Path) -> tuple[Path, Path]:
+    """Historical stocks (INSEE's columns) for the generated stock of size ``n``: every unit
+    has a current period since its creation; a fifth of those created before the change date
+    also have an earlier period ending the day before it, with other values."""
+    import duckdb
+
+    dossier = cache / f"stock_{n}"
+    h_ul = dossier / "StockUniteLegaleHistorique_utf8.parquet"
+    h_et = dossier / "StockEtablissementHistorique_utf8.parquet"
+    if h_ul.exists() and h_et.exists():
+        return h_ul, h_et
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    change = f"(hash(siret) % 5 = 0 AND dateCreationEtablissement < {CHANGEMENT})"
+    con.execute(
+        f"""COPY (
+        SELECT siret, CASE WHEN {change} THEN {CHANGEMENT} - 1 END AS dateFin,
+               dateCreationEtablissement AS dateDebut,
+               CASE WHEN {change} THEN 'A' ELSE etatAdministratifEtablissement END
+                   AS etatAdministratifEtablissement,
+               FALSE AS changementEtatAdministratifEtablissement, enseigne1Etablissement,
+               enseigne2Etablissement, enseigne3Etablissement, FALSE AS changementEnseigneEtablissement,
+               denominationUsuelleEtablissement, FALSE AS changementDenominationUsuelleEtablissement,
+               CASE WHEN {change} THEN '93.12Z' ELSE activitePrincipaleEtablissement END
+                   AS activitePrincipaleEtablissement,
+               nomenclatureActivitePrincipaleEtablissement,
+               FALSE AS changementActivitePrincipaleEtablissement, caractereEmployeurEtablissement,
+               FALSE AS changementCaractereEmployeurEtablissement
+        FROM read_parquet('{et}')
+        UNION ALL
+        SELECT siret, NULL, {CHANGEMENT}, etatAdministratifEtablissement, TRUE,
+               enseigne1Etablissement, enseigne2Etablissement, enseigne3Etablissement, FALSE,
+               denominationUsuelleEtablissement, FALSE, activitePrincipaleEtablissement,
+               nomenclatureActivitePrincipaleEtablissement, TRUE,
+               caractereEmployeurEtablissement, FALSE
+        FROM read_parquet('{et}') WHERE {change}
+        ) TO '{h_et}.partiel' (FORMAT parquet)"""
+    )
+    change = f"(hash(siren) % 5 = 0 AND dateCreationUniteLegale < {CHANGEMENT})"
+    con.execute(
+        f"""COPY (
+        SELECT siren, CASE WHEN {change} THEN {CHANGEMENT} - 1 END AS dateFin,
+               dateCreationUniteLegale AS dateDebut, etatAdministratifUniteLegale,
+               FALSE AS changementEtatAdministratifUniteLegale, denominationUniteLegale,
+               FALSE AS changementDenominationUniteLegale,
+               CASE WHEN {change} THEN '5499' ELSE categorieJuridiqueUniteLegale END
+                   AS categorieJuridiqueUniteLegale,
+               FALSE AS changementCategorieJuridiqueUniteLegale, activitePrincipaleUniteLegale,
+               nomenclatureActivitePrincipaleUniteLegale,
+               FALSE AS changementActivitePrincipaleUniteLegale,
+               CASE WHEN {change} THEN 'N' ELSE economieSocialeSolidaireUniteLegale END
+                   AS economieSocialeSolidaireUniteLegale,
+               FALSE AS changementEconomieSocialeSolidaireUniteLegale,
+               caractereEmployeurUniteLegale, FALSE AS changementCaractereEmployeurUniteLegale
+        FROM read_parquet('{ul}')
+        UNION ALL
+        SELECT siren, NULL, {CHANGEMENT}, etatAdministratifUniteLegale, FALSE,
+               denominationUniteLegale, FALSE, categorieJuridiqueUniteLegale, TRUE,
+               activitePrincipaleUniteLegale, nomenclatureActivitePrincipaleUniteLegale, FALSE,
+               economieSocialeSolidaireUniteLegale, TRUE, caractereEmployeurUniteLegale, FALSE
+        FROM read_parquet('{ul}') WHERE {change}
+        ) TO '{h_ul}.partiel' (FORMAT parquet)"""
+    )
+    con.close()
+    for f in (h_et, h_ul):
+        Path(f"{f}.partiel").replace(f)
+    return h_ul, h_et
+
+
+def essq_qualifier_historique(
+    ul: str, et: str, h_ul: str, h_et: str, home: str, sortie: str
+) -> dict[str, Any]:
+    debut = _cpu()
+    from essq.sirene import qualifier
+
+    rapport = qualifier(
+        ul,
+        et,
+        sortie,
+        home=home,
+        afficher_progression=False,
+        date_historique=DATE_PASSEE,
+        historique_unites_legales=h_ul,
+        historique_etablissements=h_et,
+    )
+    return {
+        "lignes": rapport.lignes_ecrites,
+        "absents": rapport.etablissements_absents_a_la_date,
+        "cpu_s": _cpu() - debut,
+    }
 
 
 def _colonnes(chemin: Path, requises: dict[str, str], optionnelles: dict[str, str]) -> list[str]:
@@ -263,6 +362,29 @@ def main(args: list[str]) -> dict[str, Any]:
                 f"  essq / pandas : {figures['essq_sur_pandas']:.2f} (temps), "
                 f"{r['valeur']['cpu_s'] / p['valeur']['cpu_s']:.2f} (CPU), "
                 f"{r['pic_rss_mo'] / p['pic_rss_mo']:.2f} (mémoire)",
+                flush=True,
+            )
+        if "--historique" in args:
+            h_ul, h_et = preparer_historique(cache, n, ul, et)
+            h = mesurer(
+                essq_qualifier_historique,
+                str(ul),
+                str(et),
+                str(h_ul),
+                str(h_et),
+                str(home),
+                str(sortie),
+            )
+            figures["essq_historique"] = _ligne("histo.", h, n, f)
+            figures["essq_historique"]["etablissements_ecrits"] = h["valeur"]["lignes"]
+            figures["essq_historique"]["absents_a_la_date"] = h["valeur"]["absents"]
+            figures["historique_sur_essq"] = round(h["secondes"] / r["secondes"], 2)
+            print(
+                f"  stock reconstitué au {DATE_PASSEE} : {h['valeur']['lignes']:,} établissements "
+                f"écrits, {h['valeur']['absents']:,} créés après ; "
+                f"{figures['historique_sur_essq']:.2f} fois le temps de la qualification simple".replace(
+                    ",", " "
+                ),
                 flush=True,
             )
         sortie.unlink(missing_ok=True)

@@ -9,11 +9,28 @@ from collections.abc import Callable
 from typing import Any
 
 
+def pic_rss_ko() -> int:
+    """Peak RSS of this process image, in kB.
+
+    ``VmHWM`` from /proc (Linux) rather than ``ru_maxrss``: Linux carries the RSS peak of the
+    image replaced by ``exec`` into ``ru_maxrss``, so a child spawned by a big benchmark
+    process would report the parent's size as its own peak.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for ligne in f:
+                if ligne.startswith("VmHWM:"):
+                    return int(ligne.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _executer(fonction: Callable[..., Any], args: tuple, file: Any) -> None:
     debut = time.perf_counter()
     valeur = fonction(*args)
     duree = time.perf_counter() - debut
-    pic_ko = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pic_ko = pic_rss_ko()
     file.put({"secondes": duree, "pic_rss_mo": pic_ko / 1024, "valeur": valeur})
 
 
