@@ -75,3 +75,43 @@ def test_script_installe_sort_en_erreur_sans_trace() -> None:
     )
     assert resultat.returncode == 2
     assert "Traceback" not in resultat.stderr
+
+
+def test_table_des_commandes_conforme_a_ce_que_chaque_module_enregistre() -> None:
+    """``essq NAME`` imports only COMMANDES[NAME]: the table must name, for every command and
+    group, the module that registers it, and nothing else."""
+    import importlib
+
+    import typer
+
+    from essq import cli
+
+    attendu = {}
+    for nom_module in cli.MODULES_CLI:
+        a = typer.Typer()
+        importlib.import_module(nom_module).enregistrer(a)
+        noms = [c.name or c.callback.__name__ for c in a.registered_commands]
+        noms += [g.name for g in a.registered_groups]
+        attendu |= {n: nom_module for n in noms}
+    assert attendu == cli.COMMANDES
+
+
+def test_modules_pour_une_ligne_de_commande() -> None:
+    from essq import cli
+
+    assert cli.modules_pour(["indicateurs", "france"]) == ("essq.observatoire.cli",)
+    assert cli.modules_pour(["qpv", "localiser", "--lon", "2"]) == ("essq.territoires.cli",)
+    # no command, root options only, unknown command: the whole application
+    for ligne in ([], ["--help"], ["--version"], ["inexistante"]):
+        assert cli.modules_pour(ligne) == cli.MODULES_CLI
+
+
+def test_commande_inconnue_par_le_point_d_entree() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "essq.cli", "indicateur", "france"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert "Commande inconnue" in r.stderr + r.stdout
+    assert "indicateurs" in r.stderr + r.stdout  # suggested: the whole application is loaded

@@ -26,7 +26,7 @@ MOTIFS_ERREURS: list[tuple[re.Pattern[str], str]] = [
         (r"^Invalid value for (.+?): (.*)$", r"Valeur invalide pour \1 : \2"),
         (r"^Invalid value: (.*)$", r"Valeur invalide : \1"),
         (r"^No such option: (\S+)", r"Option inconnue : \1"),
-        (r"^No such command (.+)\.$", r"Commande inconnue : \1."),
+        (r"^No such command ('[^']*')\.", r"Commande inconnue : \1."),
         (r"\(Possible options: (.+)\)", r"(options possibles : \1)"),
         (r"Did you mean (.+)\?", r"Vouliez-vous dire \1 ?"),
         (r"^Got unexpected extra arguments? \((.*)\)$", r"Argument en trop : (\1)"),
@@ -110,6 +110,10 @@ def installer() -> None:
         write_usage._essq_fr = True  # type: ignore[attr-defined]
         _formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
 
+    # typer's base exception holds format_message for plain usage errors ("No such command…")
+    for base in _exceptions.ClickException.__mro__[1:]:
+        if "format_message" in base.__dict__:
+            _envelopper_format_message(base)
     for nom in dir(_exceptions):
         objet = getattr(_exceptions, nom)
         if isinstance(objet, type) and issubclass(objet, _exceptions.ClickException):

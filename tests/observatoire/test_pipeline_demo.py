@@ -206,6 +206,14 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
     with Entrepot.ouvrir(copie) as e:
         sirene = e.indicateurs("france", date_stock=avant)["sources"][0]
         assert "reconstitué" in sirene["attribution"] and sirene["methode"]
+        # the evolution cites the SIRENE stock of both dates, the rebuilt one as such
+        evo = e.evolution("france", date_debut=avant, date_fin=apres)
+        sirene_evo = [
+            x for x in evo["sources"] if x["producteur"] == "INSEE" and "SIRENE" in x["jeu"]
+        ]
+        assert [x["date"] for x in sirene_evo] == [avant, apres]
+        assert "reconstitué" in sirene_evo[0]["attribution"]
+        assert "reconstitué" not in sirene_evo[1]["attribution"]
         roles = [f.get("role") for f in e.provenance(avant)["fichiers"]]
         assert roles == [
             "etablissements",
@@ -213,6 +221,25 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
             "historique_etablissements",
             "historique_unites_legales",
         ]
+
+
+def test_historique_date_future_refusee(demo: tuple[Path, Path]) -> None:
+    import datetime as dt
+
+    from essq.observatoire import construire
+
+    donnees, home = demo
+    stock = donnees / "sirene" / DATES[-1]
+    with pytest.raises(ErreurUtilisateur) as exc:
+        construire(
+            stock / "StockEtablissement_utf8.parquet",
+            stock / "StockUniteLegale_utf8.parquet",
+            date_stock=(dt.date.today() + dt.timedelta(days=3)).isoformat(),
+            home=home,
+            afficher=False,
+            historique_unites_legales=stock / "StockUniteLegaleHistorique_utf8.parquet",
+        )
+    assert exc.value.champ == "--date-stock"
 
 
 def test_historique_sans_date_refuse(demo: tuple[Path, Path]) -> None:
@@ -229,3 +256,27 @@ def test_historique_sans_date_refuse(demo: tuple[Path, Path]) -> None:
             historique_unites_legales=stock / "StockUniteLegaleHistorique_utf8.parquet",
         )
     assert exc.value.champ == "--date-stock"
+
+
+def test_commande_indicateurs_sans_imports_inutiles(demo: tuple[Path, Path]) -> None:
+    """``essq indicateurs`` loads its own command only, and binds no DuckDB parameter (which
+    imports pandas): the answer is the same as through the whole application."""
+    import subprocess
+    import sys
+
+    _, home = demo
+    programme = (
+        "import sys\n"
+        "from essq import cli\n"
+        f"sys.argv = ['essq', 'indicateurs', 'commune:00001', '--home', {str(home)!r}]\n"
+        "try:\n    cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "charges = [m for m in ('pandas', 'pyarrow', 'essq.diagnostics', 'essq.referentiel',"
+        " 'essq.web', 'essq.territoires.moteur') if m in sys.modules]\n"
+        "print('CHARGES', charges, file=sys.stderr)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", programme], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "CHARGES []" in r.stderr
+    complet = runner.invoke(app, ["indicateurs", "commune:00001", "--home", str(home)])
+    assert complet.exit_code == 0, complet.output
+    assert json.loads(r.stdout) == json.loads(complet.stdout)

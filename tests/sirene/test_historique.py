@@ -378,3 +378,116 @@ def test_commande_qualifier_a_une_date(stock, tmp_path, home) -> None:
     assert res.exit_code != 0 and isinstance(res.exception, ErreurUtilisateur)
     assert "fichiers historiques" in str(res.exception)
     assert sortie.read_bytes() == avant  # the earlier output is left untouched
+
+
+def test_dates_illisibles_refusees(stock, tmp_path, faux_territoires, aides) -> None:
+    """A period bound that is not a date would silently mean "no limit"."""
+    chemin = aides.ecrire_csv(
+        tmp_path / "h.csv",
+        EN_TETE_HIST_UL,
+        [periode_ul("100000001", "01/01/2015", "", "9220")],
+    )
+    with pytest.raises(ErreurUtilisateur, match="01/01/2015") as exc:
+        qualifier_a(stock, tmp_path, faux_territoires, "2022-12-31", hist_ul=chemin)
+    assert exc.value.champ == "dateDebut"
+
+
+def test_personne_physique_reste_masquee(tmp_path, aides, faux_territoires) -> None:
+    """An empty historical legal form must not turn a natural person into a company whose
+    name would be shown."""
+    ul = aides.ecrire_csv(
+        tmp_path / "ul.csv",
+        aides.EN_TETE_UL,
+        [aides.ul("100000009", "1000", denominationUniteLegale="", nomUniteLegale="DUPONT")],
+    )
+    et = aides.ecrire_csv(
+        tmp_path / "et.csv", aides.EN_TETE_ET, [aides.etab("10000000900014", "93066")]
+    )
+    hist = aides.ecrire_csv(
+        tmp_path / "h.csv",
+        EN_TETE_HIST_UL,
+        [periode_ul("100000009", "2015-01-01", "", "", denominationUniteLegale="DUPONT JEAN")],
+    )
+    for avec_etablissements in (True, False):
+        sortie = tmp_path / f"s{avec_etablissements}.parquet"
+        qualifier(
+            ul,
+            et if avec_etablissements else None,
+            sortie,
+            territoires=faux_territoires,
+            afficher_progression=False,
+            date_historique="2022-12-31",
+            historique_unites_legales=hist,
+        )
+        rel = duckdb.sql(f"SELECT * FROM '{sortie}'")
+        texte = str(rel.fetchall())
+        assert "DUPONT" not in texte
+        assert "ENSEIGNE" not in texte
+
+
+def test_doublons_comptes_avant_la_date(stock, tmp_path, faux_territoires, aides) -> None:
+    """Duplicated SIRET are reduced to the most recently processed row first, then the
+    reconstitution applies to it; the duplicate is reported."""
+    lignes = duckdb.sql(f"SELECT * FROM read_csv('{stock['et']}', all_varchar=true)")
+    dicts = [
+        {k: (v or "") for k, v in zip(lignes.columns, r, strict=True)} for r in lignes.fetchall()
+    ]
+    doublon = dict(
+        next(d for d in dicts if d["siret"] == "10000000400012"),
+        dateCreationEtablissement="2023-01-10",
+        dateDernierTraitementEtablissement="2025-01-01",
+    )
+    chemin = aides.ecrire_csv(tmp_path / "et2.csv", aides.EN_TETE_ET, [*dicts, doublon])
+    sortie = tmp_path / "d.parquet"
+    rapport = qualifier(
+        stock["ul"],
+        chemin,
+        sortie,
+        territoires=faux_territoires,
+        afficher_progression=False,
+        date_historique="2022-12-31",
+        historique_unites_legales=stock["hist_ul"],
+        historique_etablissements=stock["hist_et"],
+    )
+    assert sum(n for r, n in rapport.rejets_par_raison.items() if "en double" in r) == 1
+    sirets = {s for (s,) in duckdb.sql(f"SELECT siret FROM '{sortie}'").fetchall()}
+    assert "10000000400012" not in sirets  # the kept row was created in 2023
+    assert rapport.lignes_etablissements == len(dicts) + 1
+
+
+def test_siret_vide_rejete_et_non_perdu(stock, tmp_path, faux_territoires, aides) -> None:
+    lignes = duckdb.sql(f"SELECT * FROM read_csv('{stock['et']}', all_varchar=true)")
+    dicts = [
+        {k: (v or "") for k, v in zip(lignes.columns, r, strict=True)} for r in lignes.fetchall()
+    ]
+    vide = dict(dicts[0], siret="", siren="", nic="")
+    chemin = aides.ecrire_csv(tmp_path / "et3.csv", aides.EN_TETE_ET, [*dicts, vide])
+    rapport, _ = qualifier_a({**stock, "et": chemin}, tmp_path, faux_territoires, "2022-12-31")
+    assert rapport.rejets_par_raison["siret invalide (14 chiffres attendus)"] == 1
+    assert rapport.lignes_etablissements == len(dicts) + 1
+    assert (
+        rapport.lignes_ecrites + rapport.lignes_rejetees + rapport.etablissements_absents_a_la_date
+        == rapport.lignes_etablissements
+    )
+
+
+def test_comptes_du_rapport_coherents(stock, tmp_path, faux_territoires) -> None:
+    rapport, lignes = qualifier_a(stock, tmp_path, faux_territoires, "2022-12-31")
+    # the unit created in 2024 (no history either) is counted absent, not "without history"
+    assert rapport.unites_legales_absentes_a_la_date == 1
+    assert rapport.unites_legales_sans_historique == 1  # 100000004 only
+    assert rapport.lignes_unites_legales == 4
+    assert rapport.lignes_etablissements == 7
+    assert rapport.lignes_ecrites == len(lignes) == 5
+
+
+def test_historique_sans_variable_historisee_refuse(
+    stock, tmp_path, faux_territoires, aides
+) -> None:
+    chemin = aides.ecrire_csv(
+        tmp_path / "h.csv",
+        ["siren", "dateDebut", "dateFin"],
+        [{"siren": "100000001", "dateDebut": "2015-01-01", "dateFin": ""}],
+    )
+    with pytest.raises(ErreurUtilisateur, match="aucune variable historisée"):
+        qualifier_a(stock, tmp_path, faux_territoires, "2022-12-31", hist_ul=chemin)

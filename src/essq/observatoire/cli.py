@@ -118,7 +118,6 @@ def enregistrer(app: typer.Typer) -> None:
         from essq.erreurs import ErreurUtilisateur
         from essq.fichiers import ecriture_atomique
         from essq.observatoire.entrepot import Entrepot
-        from essq.observatoire.exports import ecrire_indicateurs
 
         format = format.lower()
         if format not in ("json", "csv", "xlsx"):
@@ -137,6 +136,8 @@ def enregistrer(app: typer.Typer) -> None:
                 with ecriture_atomique(sortie) as tmp:
                     tmp.write_text(texte, encoding="utf-8")
             return
+        from essq.observatoire.exports import ecrire_indicateurs
+
         texte_csv = ecrire_indicateurs(res, format, sortie)
         if texte_csv is not None:
             sys.stdout.write(texte_csv)

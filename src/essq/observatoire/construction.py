@@ -40,6 +40,7 @@ from essq.observatoire.schema import (
     COLONNES_REQUISES,
     MESURES,
     MESURES_REPARTITION,
+    VERSION_SCHEMA_ENTREPOT,
     colonnes_millesime,
 )
 from essq.observatoire.territoires_entrepot import (
@@ -47,8 +48,8 @@ from essq.observatoire.territoires_entrepot import (
     manifeste_territoires,
     sql_territoires,
 )
+from essq.sql import litteral
 
-VERSION_SCHEMA_ENTREPOT = 1
 MEMOIRE_DUCKDB = os.environ.get("ESSQ_MEMOIRE_DUCKDB", "4GB")
 # an input file, or (role, file) to record what it was used for
 FichierSource = Path | str | tuple[str, Path | str]
@@ -77,9 +78,7 @@ def _q(chemin: Path | str) -> str:
     return _lit(str(chemin))
 
 
-def _lit(texte: str) -> str:
-    """A SQL string literal (DuckDB does not treat backslashes specially)."""
-    return "'" + texte.replace("'", "''") + "'"
+_lit = litteral  # a SQL string literal (essq.sql)
 
 
 def _date(texte: str | None, *, defaut: Path | None = None) -> str:
@@ -737,6 +736,12 @@ def construire(
             correctif="indiquer la date à reconstituer, par exemple --date-stock 2022-12-31.",
         )
     date = _date(date_stock, defaut=etablissements)
+    if historiques_donnes and dt.date.fromisoformat(date) > dt.date.today():
+        raise ErreurUtilisateur(
+            f"Date à reconstituer dans le futur : « {date} ».",
+            champ="--date-stock",
+            correctif="les fichiers historiques décrivent le passé : donner une date passée.",
+        )
     dossier_territoires(home)  # fail early, before the long qualification
     lieux = emplacements(home)
     lieux.entrepot.parent.mkdir(parents=True, exist_ok=True)

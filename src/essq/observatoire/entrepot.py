@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from essq.config import emplacements
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
-from essq.observatoire.schema import LICENCE, MESURES, NIVEAUX
+from essq.observatoire.schema import LICENCE, MESURES, NIVEAUX, VERSION_SCHEMA_ENTREPOT
+from essq.sql import lier
+
+if TYPE_CHECKING:  # pyarrow is only needed for table exports: not imported by a lookup
+    import pyarrow as pa
 
 COMPARAISONS_QPV = ("epci", "region", "france")
 DIMENSIONS_JSON = {
@@ -147,8 +151,6 @@ class Entrepot:
                 "StockEtablissement.csv --unites-legales StockUniteLegale.csv --date-stock AAAA-MM-JJ » "
                 "(avec le même --home).",
             )
-        from essq.observatoire.construction import VERSION_SCHEMA_ENTREPOT
-
         con = duckdb.connect(str(chemin), read_only=lecture_seule)
         try:
             version = con.execute("SELECT valeur FROM meta WHERE cle = 'version_schema'").fetchone()
@@ -173,6 +175,10 @@ class Entrepot:
     def __exit__(self, *exc: object) -> None:
         self.fermer()
 
+    def _executer(self, requete: str, parametres: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
+        """Run ``requete`` with its values written inline (essq.sql: no pandas import)."""
+        return self.con.execute(lier(requete, parametres))
+
     # --- catalogue ---------------------------------------------------------------------------
     # A connection always reads the file it opened (a build swaps in a new file), so the
     # catalogue can be cached for the life of the connection.
@@ -180,7 +186,7 @@ class Entrepot:
         if self._dates is None:
             self._dates = [
                 str(r[0])
-                for r in self.con.execute(
+                for r in self._executer(
                     "SELECT DISTINCT date_stock FROM indicateurs WHERE niveau = 'france' ORDER BY 1"
                 ).fetchall()
             ]
@@ -190,7 +196,7 @@ class Entrepot:
         if self._millesimes is None:
             self._millesimes = [
                 r[0]
-                for r in self.con.execute(
+                for r in self._executer(
                     "SELECT DISTINCT millesime FROM indicateurs WHERE niveau = 'france' ORDER BY 1"
                 ).fetchall()
             ]
@@ -220,7 +226,7 @@ class Entrepot:
         return dict(self._provenance[date])
 
     def _lire_provenance(self, date: str) -> dict[str, Any]:
-        cur = self.con.execute(
+        cur = self._executer(
             "SELECT * FROM provenance WHERE date_stock = ? ORDER BY construit_le DESC LIMIT 1",
             [date],
         )
@@ -246,14 +252,14 @@ class Entrepot:
         if millesime:
             sql += " AND (millesime IS NULL OR millesime = ?)"
             params.append(millesime)
-        cur = self.con.execute(sql + " ORDER BY niveau, code", params)
+        cur = self._executer(sql + " ORDER BY niveau, code", params)
         noms = [d[0] for d in cur.description]
         return [dict(zip(noms, r, strict=True)) for r in cur.fetchall()]
 
     def territoire(self, territoire: str, millesime: str = "2024") -> dict[str, Any]:
         """Resolve 'TYPE:CODE' to its reference row (a QPV's own millésime wins)."""
         niveau, code = lire_territoire(territoire)
-        lignes = self.con.execute(
+        lignes = self._executer(
             "SELECT niveau, code, libelle, millesime, epci, departement, region FROM territoires "
             "WHERE niveau = ? AND code = ? ORDER BY millesime = ? DESC",
             [niveau, code, millesime],
@@ -284,7 +290,7 @@ class Entrepot:
     def _mesures(
         self, date: str, millesime: str, niveau: str, code: str
     ) -> dict[str, dict[str, Any]]:
-        cur = self.con.execute(
+        cur = self._executer(
             f"SELECT perimetre, {', '.join(MESURES)} FROM indicateurs "
             "WHERE niveau = ? AND code = ? AND date_stock = ? AND millesime = ?",
             [niveau, code, date, millesime],
@@ -297,7 +303,7 @@ class Entrepot:
     def _repartitions(
         self, date: str, millesime: str, niveau: str, code: str
     ) -> dict[str, list[tuple]]:
-        cur = self.con.execute(
+        cur = self._executer(
             "SELECT perimetre, dimension, modalite, etablissements_ess, etablissements_ess_employeurs, "
             "effectif_ess_bas, effectif_ess_central, effectif_ess_haut, etablissements_actifs, effectif_total "
             "FROM repartitions WHERE niveau = ? AND code = ? AND date_stock = ? AND millesime = ? "
@@ -402,7 +408,7 @@ class Entrepot:
             cibles = [(n, c) for n, c in cibles if c]
             condition = " OR ".join("(i.niveau = ? AND i.code = ?)" for _ in cibles)
             params: list[Any] = [x for cible in cibles for x in cible]
-            cur = self.con.execute(
+            cur = self._executer(
                 f"SELECT i.niveau, i.code, i.perimetre, t.libelle, "
                 f"{', '.join('i.' + m for m in MESURES)} FROM indicateurs i "
                 "LEFT JOIN territoires t ON t.niveau = i.niveau AND t.code = i.code "
@@ -457,7 +463,7 @@ class Entrepot:
         )
         if limite:
             sql += f" LIMIT {int(limite)}"
-        cur = self.con.execute(sql, [date, *params])
+        cur = self._executer(sql, [date, *params])
         noms = [d[0] for d in cur.description]
         lignes = [dict(zip(noms, r, strict=True)) for r in cur.fetchall()]
         for ligne in lignes:
@@ -521,7 +527,7 @@ class Entrepot:
         FROM a FULL OUTER JOIN b ON a.siret = b.siret
         """
         params = [debut, fin, *pb, *pb, *pa, *pa, *p_entres, *p_sortis]
-        ligne = self.con.execute(sql, params).fetchone() or (0,) * 6
+        ligne = self._executer(sql, params).fetchone() or (0,) * 6
         noms = ["crees", "apparus", "fermes", "sortis_du_champ", "entres_qpv", "sortis_qpv"]
         mouvements = dict(zip(noms, (int(x) for x in ligne), strict=True))
         avant = self._mesures(debut, millesime, terr["type"], terr["code"])
@@ -549,7 +555,9 @@ class Entrepot:
             "date_fin": fin,
             "mouvements_etablissements_ess": mouvements,
             "perimetres": perimetres,
-            "sources": sources(fin, millesime, self.provenance(fin)),
+            # the SIRENE stock of each date (one of them may have been rebuilt from history)
+            "sources": sources(debut, millesime, self.provenance(debut))[:1]
+            + sources(fin, millesime, self.provenance(fin)),
             "methode": "Comparaison par SIRET des établissements ESS des deux stocks. crees : actifs à la "
             "fin, absents ou inactifs au début, créés après la date de début ; apparus : idem mais créés "
             "avant (devenus ESS, réactivés) ; fermes : actifs au début, fermés à la fin ; sortis_du_champ : "
@@ -569,7 +577,7 @@ class Entrepot:
                 correctif=f"choisir parmi : {', '.join(NIVEAUX)}.",
             )
         date = self._date(date_stock)
-        modalites = self.con.execute(
+        modalites = self._executer(
             "SELECT DISTINCT dimension, modalite FROM repartitions WHERE date_stock = ? AND millesime = ? "
             "AND niveau = ? ORDER BY 1, 2",
             [date, millesime, niveau],
@@ -609,12 +617,12 @@ class Entrepot:
         GROUP BY ALL
         ORDER BY i.code, i.perimetre
         """
-        return self.con.execute(sql, [millesime, date, millesime, niveau]).fetch_arrow_table()
+        return self._executer(sql, [millesime, date, millesime, niveau]).fetch_arrow_table()
 
     def contours_qpv(self, millesime: str) -> dict[str, bytes]:
         return {
             code: bytes(geom)
-            for code, geom in self.con.execute(
+            for code, geom in self._executer(
                 "SELECT code, geometrie FROM contours_qpv WHERE millesime = ?", [millesime]
             ).fetchall()
             if geom is not None

@@ -118,4 +118,7 @@ LIBELLES_MODALITES: dict[str, dict[str, str]] = {
     },
 }
 
+# Version of the warehouse's table layout: a warehouse of another version is rebuilt, not read.
+VERSION_SCHEMA_ENTREPOT = 1
+
 LICENCE = "Licence Ouverte / Open Licence version 2.0 (Etalab)"

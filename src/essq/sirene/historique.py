@@ -52,7 +52,7 @@ Remplacements = dict[str, tuple[tuple[str, ...], str]]
 _NAF = "CASE WHEN {nomenclature} IS NULL OR {nomenclature} = 'NAFRev2' THEN naf_norm({naf}) END"
 REMPLACEMENTS_UL: Remplacements = {
     "etat_ul": (("etat",), "upper({etat})"),
-    "cj": (("cj",), "{cj}"),
+    "cj": (("cj",), "{cj}"),  # see appliquer: never empty, a natural person stays one
     "flag_insee": (("flag",), "upper({flag})"),
     "denomination_ul": (("denomination",), "{denomination}"),
     "naf_ul": (("naf",), _NAF),
@@ -99,6 +99,32 @@ class Reconstitution:
     etablissements: Source | None = None
 
 
+def _verifier_dates(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    col_debut: str | None,
+    col_fin: str | None,
+    e_debut: str,
+    e_fin: str,
+    quoi: str,
+) -> None:
+    """A filled period bound that is not a date would silently mean "no limit": refuse it."""
+    for nom, expr in ((col_debut, e_debut), (col_fin, e_fin)):
+        ligne = con.execute(
+            f"SELECT count(*), any_value(CAST({expr} AS VARCHAR)) FROM {source.sql_table()} "
+            f"WHERE {expr} IS NOT NULL AND TRY_CAST({expr} AS DATE) IS NULL"
+        ).fetchone()
+        if ligne and ligne[0]:
+            raise ErreurUtilisateur(
+                f"{ligne[0]} valeurs de « {nom} » ne sont pas des dates dans le fichier historique "
+                f"des {quoi} (exemple : « {ligne[1]} »)",
+                fichier=str(source.chemin),
+                champ=nom,
+                correctif="Les dates des fichiers de l'Insee s'écrivent AAAA-MM-JJ : fournir le "
+                "fichier historique tel que l'Insee le publie.",
+            )
+
+
 def _periodes(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -124,6 +150,15 @@ def _periodes(
             continue
         valeurs = {k: e.get(k, "CAST(NULL AS VARCHAR)") for k in optionnelles}
         colonnes[colonne_vue] = modele.format(**valeurs)
+    if not colonnes:
+        raise ErreurUtilisateur(
+            f"Le fichier historique des {quoi} n'a aucune variable historisée "
+            f"({', '.join(optionnelles.values())})",
+            fichier=str(source.chemin),
+            correctif=f"Fournir le stock historique des {quoi} de l'Insee "
+            f"({'StockUniteLegaleHistorique' if requises['cle'] == 'siren' else 'StockEtablissementHistorique'}).",
+        )
+    _verifier_dates(con, source, col["debut"], col["fin"], e_debut, e_fin, quoi)
     if absentes:
         rapport.avertissements.append(
             f"Colonnes absentes du fichier historique des {quoi} ({source.chemin.name}) : "
@@ -146,6 +181,11 @@ def _periodes(
             WHERE cle IS NOT NULL)
         WHERE rang = 1"""
     )
+    if not con.execute(f"SELECT count(*) FROM {vue}_hist").fetchone()[0]:  # type: ignore[index]
+        rapport.avertissements.append(
+            f"Le fichier historique des {quoi} ({source.chemin.name}) ne contient aucune "
+            "période : les valeurs du stock actuel sont gardées."
+        )
     return {c: f"h.{c}" for c in colonnes}
 
 
@@ -185,15 +225,24 @@ def appliquer(
         jointure = f"LEFT JOIN {vue}_hist h ON h.cle = c.{cle}"
         existe = f"(h.cle IS NULL OR h.couvre) AND NOT {apres}"
     if vue == "et":  # ul_absents: made by the legal units' pass, which always runs first
-        existe += " AND c.siren_et NOT IN (SELECT siren FROM ul_absents)"
+        existe += " AND NOT EXISTS (SELECT 1 FROM ul_absents a WHERE a.siren = c.siren_et)"
+
+    def valeur(c: str, expr: str) -> str:
+        if c == "cj":
+            # the legal form is never empty; a natural person's SIREN never becomes a
+            # company's: its current form is kept, so that its name stays masked
+            return f"CASE WHEN c.cj LIKE '1%' THEN c.cj ELSE coalesce({expr}, c.cj) END"
+        return expr
+
     remplace = ", ".join(
-        f"CASE WHEN h.cle IS NULL THEN c.{c} ELSE {expr} END AS {c}" for c, expr in colonnes.items()
+        f"CASE WHEN h.cle IS NULL THEN c.{c} ELSE {valeur(c, expr)} END AS {c}"
+        for c, expr in colonnes.items()
     )
     etoile = f"c.* REPLACE ({remplace})" if remplace else "c.*"
     con.execute(
         f"CREATE TEMP VIEW {vue}_src AS SELECT {etoile} FROM {vue}_courant c {jointure} WHERE {existe}"
     )
-    sans = "count(*) FILTER (WHERE h.cle IS NULL)" if source is not None else "0"
+    sans = f"count(*) FILTER (WHERE h.cle IS NULL AND {existe})" if source is not None else "0"
     absents, sans_historique = con.execute(
         f"SELECT count(*) FILTER (WHERE NOT ({existe})), {sans} FROM {vue}_courant c {jointure}"
     ).fetchone()  # type: ignore[misc]

@@ -35,6 +35,7 @@ from essq.sirene import nomenclatures as nom
 from essq.sirene.lecture import Source, ouvrir_source, resoudre_colonnes
 from essq.sirene.listes import TYPES_LISTE, lire_liste, listes_importees, verifier_listes
 from essq.sirene.rapport import RapportQualification
+from essq.sql import litteral
 
 COLONNES_UL_REQUISES = {"siren": "siren", "cj": "categorieJuridiqueUniteLegale"}
 COLONNES_UL_OPTIONNELLES = {
@@ -104,8 +105,7 @@ class TerritoiresLike(Protocol):
     def communes_avec_qpv(self, millesime: str) -> set[str]: ...
 
 
-def _lit(texte: str) -> str:
-    return "'" + texte.replace("'", "''") + "'"
+_lit = litteral  # a SQL string literal (essq.sql)
 
 
 def _preparer_connexion(memoire: str, dossier_temp: Path) -> duckdb.DuckDBPyConnection:
@@ -257,18 +257,23 @@ def _vue_dedoublonnee(
     nom: str,
     cle: str,
     valide: str,
+    source: str | None = None,
+    cible: str | None = None,
 ) -> None:
-    """View ``nom`` of the ``valide`` rows of ``{nom}_src``, one per ``cle`` (most recent kept)."""
+    """View ``cible`` (default ``nom``) of the ``valide`` rows of ``source`` (default
+    ``{nom}_src``), one per ``cle`` (the most recently processed is kept)."""
+    source = source or f"{nom}_src"
+    cible = cible or nom
     con.execute(
         f"""CREATE TEMP TABLE {nom}_doublons AS
-        SELECT {cle} FROM {nom}_src WHERE {valide} GROUP BY {cle} HAVING count(*) > 1"""
+        SELECT {cle} FROM {source} WHERE {valide} GROUP BY {cle} HAVING count(*) > 1"""
     )
     n_dbl = con.execute(
-        f"SELECT count(*) - count(DISTINCT {cle}) FROM {nom}_src "
+        f"SELECT count(*) - count(DISTINCT {cle}) FROM {source} "
         f"WHERE {cle} IN (SELECT {cle} FROM {nom}_doublons)"
     ).fetchone()[0]  # type: ignore[index]
     if not n_dbl:
-        con.execute(f"CREATE TEMP VIEW {nom} AS SELECT * FROM {nom}_src WHERE {valide}")
+        con.execute(f"CREATE TEMP VIEW {cible} AS SELECT * FROM {source} WHERE {valide}")
         return
     _rejeter(
         con,
@@ -279,10 +284,10 @@ def _vue_dedoublonnee(
         f"SELECT {cle} FROM {nom}_doublons",
     )
     con.execute(
-        f"""CREATE TEMP VIEW {nom} AS
-        SELECT * FROM {nom}_src WHERE {valide} AND {cle} NOT IN (SELECT {cle} FROM {nom}_doublons)
+        f"""CREATE TEMP VIEW {cible} AS
+        SELECT * FROM {source} WHERE {valide} AND {cle} NOT IN (SELECT {cle} FROM {nom}_doublons)
         UNION ALL
-        SELECT * FROM {nom}_src WHERE {cle} IN (SELECT {cle} FROM {nom}_doublons)
+        SELECT * FROM {source} WHERE {cle} IN (SELECT {cle} FROM {nom}_doublons)
         QUALIFY row_number() OVER (PARTITION BY {cle} ORDER BY traitement_{nom} DESC NULLS LAST) = 1"""
     )
 
@@ -307,9 +312,10 @@ def _vue_unites_legales(
         k: source.expression_native(v) if k in _NATIFS else source.expression(v)
         for k, v in col.items()
     }
-    vue = "ul_src" if reconstitution is None else "ul_courant"
+    # rows as read; with a reconstitution, read -> deduplicated (ul_courant) -> as at the date
+    brut = "ul_src" if reconstitution is None else "ul_brut"
     con.execute(
-        f"""CREATE TEMP VIEW {vue} AS SELECT
+        f"""CREATE TEMP VIEW {brut} AS SELECT
             {e["siren"]} AS siren, {e["cj"]} AS cj, upper({e["flag"]}) AS flag_insee,
             upper({e["statut"]}) AS statut_ul, {e["denomination"]} AS denomination_ul,
             CASE WHEN {e["nomenclature"]} IS NULL OR {e["nomenclature"]} = 'NAFRev2'
@@ -319,11 +325,10 @@ def _vue_unites_legales(
             {e["creation"]} AS creation_ul, {e["traitement"]} AS traitement_ul
         FROM {source.sql_table()}"""
     )
-    if reconstitution is not None:
-        historique.appliquer(con, reconstitution, "ul", rapport)
     fichier = source.chemin.name
     n_lignes, n_invalides = con.execute(
-        r"SELECT count(*), count(*) FILTER (WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')) FROM ul_src"
+        r"SELECT count(*), count(*) FILTER (WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')) "
+        f"FROM {brut}"
     ).fetchone()  # type: ignore[misc]
     rapport.lignes_unites_legales = int(n_lignes)
     _rejeter(
@@ -332,13 +337,18 @@ def _vue_unites_legales(
         fichier,
         "siren invalide (9 chiffres attendus)",
         n_invalides,
-        r"SELECT siren FROM ul_src WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')",
+        f"SELECT siren FROM {brut} "
+        r"WHERE siren IS NULL OR NOT regexp_full_match(siren, '\d{9}')",
     )
     valide = r"regexp_full_match(siren, '\d{9}')"
+    cible = "ul" if reconstitution is None else "ul_courant"
     if dedoublonner:
-        _vue_dedoublonnee(con, rapport, fichier, "ul", "siren", valide)
+        _vue_dedoublonnee(con, rapport, fichier, "ul", "siren", valide, brut, cible)
     else:
-        con.execute(f"CREATE TEMP VIEW ul AS SELECT * FROM ul_src WHERE {valide}")
+        con.execute(f"CREATE TEMP VIEW {cible} AS SELECT * FROM {brut} WHERE {valide}")
+    if reconstitution is not None:
+        historique.appliquer(con, reconstitution, "ul", rapport)  # ul_courant -> ul_src
+        con.execute("CREATE TEMP VIEW ul AS SELECT * FROM ul_src")
 
 
 def _jointures_listes(listes: dict[str, str], cle: str) -> tuple[str, str]:
@@ -544,9 +554,9 @@ def _vue_etablissements(
         for k, v in col.items()
     }
     siren = f"coalesce({e['siren']}, substr({e['siret']}, 1, 9))"
-    vue = "et_src" if reconstitution is None else "et_courant"
+    brut = "et_src" if reconstitution is None else "et_brut"
     con.execute(
-        f"""CREATE TEMP VIEW {vue} AS SELECT
+        f"""CREATE TEMP VIEW {brut} AS SELECT
             {e["siret"]} AS siret, {siren} AS siren_et, {e["siren"]} AS siren_declare,
             upper({e["statut"]}) AS statut_et, {e["creation"]} AS creation_et,
             {e["tranche"]} AS tranche_et, {e["annee"]} AS annee_et, lower({e["siege"]}) AS siege_et,
@@ -558,9 +568,7 @@ def _vue_etablissements(
             {e["pays"]} AS pays_et, {e["traitement"]} AS traitement_et
         FROM {source.sql_table()}"""
     )
-    if reconstitution is not None:
-        historique.appliquer(con, reconstitution, "et", rapport)
-    if not dedoublonner:
+    if not dedoublonner and reconstitution is None:
         con.execute("CREATE TEMP VIEW et AS SELECT * FROM et_src")
         return col
     fichier = source.chemin.name
@@ -568,7 +576,8 @@ def _vue_etablissements(
         r"""SELECT count(*),
             count(*) FILTER (WHERE siret IS NULL OR NOT regexp_full_match(siret, '\d{14}')),
             count(*) FILTER (WHERE regexp_full_match(siret, '\d{14}') AND siren_et <> substr(siret, 1, 9))
-        FROM et_src"""
+        FROM """
+        + brut
     ).fetchone()  # type: ignore[misc]
     rapport.lignes_etablissements = int(n_lignes)
     _rejeter(
@@ -577,7 +586,8 @@ def _vue_etablissements(
         fichier,
         "siret invalide (14 chiffres attendus)",
         n_siret,
-        r"SELECT siret FROM et_src WHERE siret IS NULL OR NOT regexp_full_match(siret, '\d{14}')",
+        f"SELECT siret FROM {brut} "
+        r"WHERE siret IS NULL OR NOT regexp_full_match(siret, '\d{14}')",
     )
     _rejeter(
         con,
@@ -585,11 +595,16 @@ def _vue_etablissements(
         fichier,
         "siren incohérent avec les 9 premiers chiffres du siret",
         n_siren,
-        r"SELECT siret FROM et_src "
+        f"SELECT siret FROM {brut} "
         r"WHERE regexp_full_match(siret, '\d{14}') AND siren_et <> substr(siret, 1, 9)",
     )
     valide = r"(regexp_full_match(siret, '\d{14}') AND siren_et = substr(siret, 1, 9))"
-    _vue_dedoublonnee(con, rapport, fichier, "et", "siret", valide)
+    if reconstitution is None:
+        _vue_dedoublonnee(con, rapport, fichier, "et", "siret", valide)
+    else:
+        _vue_dedoublonnee(con, rapport, fichier, "et", "siret", valide, brut, "et_courant")
+        historique.appliquer(con, reconstitution, "et", rapport)  # et_courant -> et_src
+        con.execute("CREATE TEMP VIEW et AS SELECT * FROM et_src")
     return col
 
 
@@ -1082,9 +1097,11 @@ def qualifier(
                 rapport.avertissements.extend(s.avertissements)
         fichiers = [p for p in (unites_legales, etab, hist_ul, hist_et) if p is not None]
         avertissements = list(rapport.avertissements)
-        for dedoublonner in (False, True):
-            # Fast path first; duplicated identifiers (rare in INSEE's stocks) are only
-            # detected at the end of it, then the slow path dedupes before qualifying.
+        # Fast path first; duplicated identifiers (rare in INSEE's stocks) are only detected
+        # at the end of it, then the slow path dedupes before qualifying. A reconstitution
+        # takes the slow path at once: duplicates must be resolved before the date filter,
+        # which could otherwise hide one of the two rows.
+        for dedoublonner in (True,) if rec is not None else (False, True):
             rapport = RapportQualification(sortie=str(sortie), mode=mode)
             rapport.avertissements = list(avertissements)
             rapport.date_historique = rec.date.isoformat() if rec is not None else None

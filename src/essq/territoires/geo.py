@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from essq.erreurs import ErreurUtilisateur
+from essq.sql import litteral
 
 EXTENSIONS_VECTEUR = (".geojson", ".json", ".gpkg", ".shp")
 _PREFERENCE = {".geojson": 0, ".json": 0, ".gpkg": 1, ".shp": 2}
@@ -101,8 +102,7 @@ def couches_avec_code(
             yield couche, code
 
 
-def _sql_texte(valeur: str) -> str:
-    return "'" + valeur.replace("'", "''") + "'"
+_sql_texte = litteral  # a SQL string literal (essq.sql)
 
 
 def membres_vecteur(chemin: Path) -> list[str]:

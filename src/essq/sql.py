@@ -1,0 +1,66 @@
+"""SQL text for DuckDB with values written inline as literals.
+
+Why not bound parameters: binding any parameter makes DuckDB's Python client (1.4) import
+pandas, about 0.2 s, which was most of the time of a short command such as
+``essq indicateurs``. Values are therefore written as SQL literals, quoted here and only
+here: text between single quotes with quotes doubled (DuckDB has no backslash escapes in
+standard string literals), integers as digits, floats as exact doubles, dates as ``DATE '…'``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def litteral(valeur: Any) -> str:
+    """``valeur`` as a DuckDB SQL literal (text, number, boolean, date, None)."""
+    if valeur is None:
+        return "NULL"
+    if isinstance(valeur, bool):
+        return "TRUE" if valeur else "FALSE"
+    if isinstance(valeur, int):
+        return str(valeur)
+    if isinstance(valeur, float):
+        if not math.isfinite(valeur):
+            raise ValueError(f"nombre non fini : {valeur!r}")
+        return f"CAST('{valeur!r}' AS DOUBLE)"  # a bare 1.5 would be a DECIMAL
+    if isinstance(valeur, dt.datetime):
+        return f"TIMESTAMP '{valeur.isoformat(sep=' ')}'"
+    if isinstance(valeur, dt.date):
+        return f"DATE '{valeur.isoformat()}'"
+    if isinstance(valeur, Path):
+        valeur = str(valeur)
+    if isinstance(valeur, str):
+        if "\x00" in valeur:
+            raise ValueError("caractère nul dans un texte")
+        return "'" + valeur.replace("'", "''") + "'"
+    raise TypeError(f"type non pris en charge dans une requête : {type(valeur).__name__}")
+
+
+def lier(requete: str, parametres: Sequence[Any] = ()) -> str:
+    """``requete`` with each ``?`` placeholder (outside quoted text) replaced by the literal of
+    the next value of ``parametres``; the counts must match."""
+    morceaux: list[str] = []
+    valeurs = iter(parametres)
+    utilises = 0
+    debut = 0
+    dans_texte = False
+    for i, c in enumerate(requete):
+        if c == "'":
+            dans_texte = not dans_texte  # a doubled quote toggles twice: still inside
+        elif c == "?" and not dans_texte:
+            try:
+                valeur = next(valeurs)
+            except StopIteration:
+                raise ValueError("plus de « ? » que de valeurs dans la requête") from None
+            morceaux += [requete[debut:i], litteral(valeur)]
+            debut = i + 1
+            utilises += 1
+    if utilises != len(parametres):
+        raise ValueError(f"{len(parametres)} valeurs pour {utilises} « ? » dans la requête")
+    morceaux.append(requete[debut:])
+    return "".join(morceaux)
