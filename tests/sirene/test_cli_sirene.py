@@ -85,3 +85,25 @@ def test_option_distances_inconnue(tmp_path, aides, home) -> None:
     assert "Valeur inconnue pour les distances" in str(res.exception)
     assert "« toutes »" in getattr(res.exception, "correctif", "")
     assert not sortie.exists()
+
+
+def test_memoire_illisible_refusee(tmp_path, aides, home) -> None:
+    chemin = aides.ecrire_csv(
+        tmp_path / "ul.csv", aides.EN_TETE_UL, [aides.ul("100000001", "9220")]
+    )
+    res = runner.invoke(
+        app,
+        [
+            "sirene",
+            "qualifier",
+            "--unites-legales",
+            str(chemin),
+            "--sortie",
+            str(tmp_path / "s.csv"),
+            "--memoire",
+            "beaucoup",
+        ],
+    )
+    assert res.exit_code != 0
+    assert "Limite de mémoire illisible" in str(res.exception)
+    assert not (tmp_path / "s.csv").exists()

@@ -491,3 +491,32 @@ def test_historique_sans_variable_historisee_refuse(
     )
     with pytest.raises(ErreurUtilisateur, match="aucune variable historisée"):
         qualifier_a(stock, tmp_path, faux_territoires, "2022-12-31", hist_ul=chemin)
+
+
+def test_memoire_insuffisante_message_clair(stock, tmp_path, faux_territoires) -> None:
+    """DuckDB running out of its memory limit gives a French message about --memoire, not a
+    "file unreadable" one, and writes nothing."""
+    import duckdb as _duckdb
+
+    from essq.sirene import qualification
+
+    erreur = qualification._erreur_duckdb(
+        _duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block"),
+        [stock["ul"]],
+        "3GB",
+    )
+    assert erreur.champ == "--memoire" and "3GB" in str(erreur)
+    sortie = tmp_path / "s.parquet"
+    with pytest.raises(ErreurUtilisateur) as exc:
+        qualifier(
+            stock["ul"],
+            stock["et"],
+            sortie,
+            territoires=faux_territoires,
+            afficher_progression=False,
+            memoire="10KB",
+            date_historique="2022-12-31",
+            historique_unites_legales=stock["hist_ul"],
+        )
+    assert exc.value.champ == "--memoire"
+    assert not sortie.exists()

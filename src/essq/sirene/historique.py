@@ -166,27 +166,30 @@ def _periodes(
         )
     d = f"DATE '{date.isoformat()}'"
     select = ", ".join(f"{expr} AS {c}" for c, expr in colonnes.items())
+    champs = ", ".join(f"{c} := {c}" for c in colonnes)
+    # One row per unit: does a period cover the date, and the values of the covering period
+    # that starts last. An aggregation rather than a window: DuckDB spills it to disk within
+    # --memoire (a window over the 47 million periods of the establishments did not fit in
+    # 3 GB). Keys as integers (SIREN and SIRET are digits): a smaller hash table.
     con.execute(
         f"""CREATE TEMP TABLE {vue}_hist AS
-        SELECT * EXCLUDE (debut, rang) FROM (
+        SELECT cle, bool_or(couvre) AS couvre,
+               arg_max(struct_pack({champs}), debut) FILTER (WHERE couvre) AS p
+        FROM (
             SELECT cle, coalesce(debut <= {d}, TRUE) AND coalesce(fin >= {d}, TRUE) AS couvre,
-                   debut, {", ".join(colonnes) or "NULL AS _vide"},
-                   row_number() OVER (
-                       PARTITION BY cle
-                       ORDER BY coalesce(debut <= {d}, TRUE) AND coalesce(fin >= {d}, TRUE) DESC,
-                                debut DESC NULLS LAST) AS rang
-            FROM (SELECT {e["cle"]} AS cle, TRY_CAST({e_debut} AS DATE) AS debut,
-                         TRY_CAST({e_fin} AS DATE) AS fin{", " + select if select else ""}
-                  FROM {source.sql_table()})
-            WHERE cle IS NOT NULL)
-        WHERE rang = 1"""
+                   coalesce(debut, DATE '0001-01-01') AS debut, {", ".join(colonnes)}
+            FROM (SELECT TRY_CAST({e["cle"]} AS BIGINT) AS cle, TRY_CAST({e_debut} AS DATE) AS debut,
+                         TRY_CAST({e_fin} AS DATE) AS fin, {select}
+                  FROM {source.sql_table()}))
+        WHERE cle IS NOT NULL
+        GROUP BY cle"""
     )
     if not con.execute(f"SELECT count(*) FROM {vue}_hist").fetchone()[0]:  # type: ignore[index]
         rapport.avertissements.append(
             f"Le fichier historique des {quoi} ({source.chemin.name}) ne contient aucune "
             "période : les valeurs du stock actuel sont gardées."
         )
-    return {c: f"h.{c}" for c in colonnes}
+    return {c: f"struct_extract(h.p, '{c}')" for c in colonnes}
 
 
 def appliquer(
@@ -222,7 +225,7 @@ def appliquer(
         colonnes = _periodes(
             con, source, vue, requises, optionnelles, remplacements, date, rapport, quoi
         )
-        jointure = f"LEFT JOIN {vue}_hist h ON h.cle = c.{cle}"
+        jointure = f"LEFT JOIN {vue}_hist h ON h.cle = TRY_CAST(c.{cle} AS BIGINT)"
         existe = f"(h.cle IS NULL OR h.couvre) AND NOT {apres}"
     if vue == "et":  # ul_absents: made by the legal units' pass, which always runs first
         existe += " AND NOT EXISTS (SELECT 1 FROM ul_absents a WHERE a.siren = c.siren_et)"

@@ -880,8 +880,19 @@ def _filtrer_rejets(
     return lot.filter(pc.is_null(motif))
 
 
-def _erreur_duckdb(exc: duckdb.Error, fichiers: Sequence[Path]) -> ErreurUtilisateur:
+def _erreur_duckdb(
+    exc: duckdb.Error, fichiers: Sequence[Path], memoire: str = "3GB"
+) -> ErreurUtilisateur:
     premiere = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return ErreurUtilisateur(
+            f"Mémoire insuffisante pour la qualification (limite de DuckDB : {memoire}). "
+            "Le fichier de sortie n'a pas été écrit.",
+            champ="--memoire",
+            correctif="Relancer avec une limite plus haute (par exemple --memoire 6GB) si la "
+            "machine le permet, et vérifier l'espace disque libre à côté du fichier de sortie, "
+            "où DuckDB déborde.",
+        )
     if "unicode" in str(exc).lower() or "utf-8" in str(exc).lower():
         return ErreurUtilisateur(
             "Caractères non UTF-8 au milieu du fichier (début lu en UTF-8)",
@@ -1068,6 +1079,12 @@ def qualifier(
             champ="--sortie",
             correctif="Donner un fichier .parquet ou .csv.",
         )
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memoire.strip(), flags=re.IGNORECASE):
+        raise ErreurUtilisateur(
+            f"Limite de mémoire illisible : « {memoire} »",
+            champ="--memoire",
+            correctif="Donner un nombre suivi d'une unité, par exemple 3GB ou 512MB.",
+        )
     if distances not in DISTANCES:
         raise ErreurUtilisateur(
             f"Valeur inconnue pour les distances : « {distances} »",
@@ -1105,7 +1122,10 @@ def qualifier(
             rapport = RapportQualification(sortie=str(sortie), mode=mode)
             rapport.avertissements = list(avertissements)
             rapport.date_historique = rec.date.isoformat() if rec is not None else None
-            con = _preparer_connexion(memoire, Path(tmp))
+            try:
+                con = _preparer_connexion(memoire, Path(tmp))
+            except duckdb.Error as exc:
+                raise _erreur_duckdb(exc, fichiers, memoire) from exc
             try:
                 tables_listes = _charger_listes(con, home, listes)
                 _vue_unites_legales(con, src_ul, rapport, dedoublonner, rec)
@@ -1139,7 +1159,7 @@ def qualifier(
             except _DoublonsDetectes:
                 continue
             except duckdb.Error as exc:
-                raise _erreur_duckdb(exc, fichiers) from exc
+                raise _erreur_duckdb(exc, fichiers, memoire) from exc
             finally:
                 con.close()
     rapport.provenance = {
