@@ -215,6 +215,25 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
         assert "reconstitué" in sirene_evo[0]["attribution"]
         assert "reconstitué" not in sirene_evo[1]["attribution"]
         roles = [f.get("role") for f in e.provenance(avant)["fichiers"]]
+        # files carry the same attribution as the answers
+        from essq.observatoire.entrepot import attribution_texte
+
+        assert "reconstitué" in attribution_texte(avant, "2024", e.provenance(avant))
+        assert "reconstitué" not in attribution_texte(apres, "2024", e.provenance(apres))
+        csv_texte = runner.invoke(
+            app,
+            [
+                "indicateurs",
+                "france",
+                "--date-stock",
+                avant,
+                "--format",
+                "csv",
+                "--home",
+                str(copie),
+            ],
+        ).stdout
+        assert "reconstitué à partir des stocks historiques" in csv_texte
         assert roles == [
             "etablissements",
             "unites_legales",

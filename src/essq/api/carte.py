@@ -91,7 +91,7 @@ def donnees_carte(e: Entrepot, territoire: str, millesime: str = "2024") -> Donn
         qpv=qpv,
         points=points,
         points_total=int(total[0]) if total else 0,
-        attribution=attribution_texte(date, millesime),
+        attribution=attribution_texte(date, millesime, e.provenance(date)),
     )
 
 

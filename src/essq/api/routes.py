@@ -419,7 +419,10 @@ def creer_routeur(service: Service) -> APIRouter:
             if format == "csv":
                 noms, lignes, date = annuaire.exporter(criteres)
                 return _csv_reponse(
-                    noms, lignes, attribution_texte(date, millesime), "etablissements_ess.csv"
+                    noms,
+                    lignes,
+                    attribution_texte(date, millesime, service.entrepot().provenance(date)),
+                    "etablissements_ess.csv",
                 )
             return _json(annuaire.chercher(criteres, limite=limite, curseur=curseur))
 

@@ -61,15 +61,20 @@ def lire_territoire(texte: str) -> tuple[str, str]:
     return niveau, code.upper() if niveau == "qpv" else code
 
 
+def _reconstitue(provenance: dict[str, Any] | None) -> bool:
+    """Was this stock date rebuilt from INSEE's historical stocks (essq.sirene.historique)?"""
+    fichiers = (provenance or {}).get("fichiers") or []
+    return any(
+        isinstance(f, dict) and str(f.get("role", "")).startswith("historique") for f in fichiers
+    )
+
+
 def sources(
     date_stock: str, millesime: str, provenance: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """The Licence Ouverte attribution of every source behind a figure."""
     terr = (provenance or {}).get("territoires") or {}
-    fichiers = (provenance or {}).get("fichiers") or []
-    reconstitue = any(
-        isinstance(f, dict) and str(f.get("role", "")).startswith("historique") for f in fichiers
-    )
+    reconstitue = _reconstitue(provenance)
     sirene: dict[str, Any] = {
         "producteur": "INSEE",
         "jeu": "Base SIRENE des entreprises et de leurs établissements (stock)",
@@ -81,9 +86,7 @@ def sources(
         sirene["jeu"] = (
             "Base SIRENE des entreprises et de leurs établissements (stock et stocks historiques)"
         )
-        sirene["attribution"] = (
-            f"INSEE, base SIRENE, état au {date_stock} reconstitué à partir des stocks historiques"
-        )
+        sirene["attribution"] = f"INSEE, base SIRENE, état au {date_stock} {RECONSTITUE}"
         sirene["methode"] = (
             "Stock reconstitué : valeurs historisées par l'Insee (état administratif, catégorie "
             "juridique, indicateur ESS, activité, caractère employeur) de la période en cours à "
@@ -108,9 +111,32 @@ def sources(
     ]
 
 
-def attribution_texte(date_stock: str, millesime: str) -> str:
+RECONSTITUE = "reconstitué à partir des stocks historiques"
+
+
+def sources_reconstituees(liste: list[dict[str, Any]]) -> bool:
+    """Do these ``sources`` (an answer's) cite a SIRENE stock rebuilt from history?"""
+    return any(
+        x.get("producteur") == "INSEE" and RECONSTITUE in x.get("attribution", "") for x in liste
+    )
+
+
+def attribution_texte(
+    date_stock: str,
+    millesime: str,
+    provenance: dict[str, Any] | None = None,
+    *,
+    reconstitue: bool = False,
+) -> str:
+    """One line naming every source of a file or page; a stock rebuilt from INSEE's
+    historical stocks (known from its ``provenance``, or ``reconstitue``) says so."""
+    sirene = (
+        f"état au {date_stock} {RECONSTITUE}"
+        if reconstitue or _reconstitue(provenance)
+        else f"stock au {date_stock}"
+    )
     return (
-        f"Sources : INSEE, base SIRENE (stock au {date_stock}) ; ANCT, quartiers prioritaires de la "
+        f"Sources : INSEE, base SIRENE ({sirene}) ; ANCT, quartiers prioritaires de la "
         f"politique de la ville (millésime {millesime}) ; INSEE, code officiel géographique. "
         f"{LICENCE}. Traitement : ESS Quartiers (essq)."
     )

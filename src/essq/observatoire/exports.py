@@ -18,7 +18,12 @@ import shapely
 
 from essq.erreurs import ErreurUtilisateur
 from essq.fichiers import ecriture_atomique
-from essq.observatoire.entrepot import Entrepot, attribution_texte, sources
+from essq.observatoire.entrepot import (
+    Entrepot,
+    attribution_texte,
+    sources,
+    sources_reconstituees,
+)
 from essq.observatoire.schema import (
     DESCRIPTION_PARTS,
     DIMENSIONS,
@@ -107,7 +112,7 @@ def exporter(
         )
     date = entrepot._date(date_stock)
     table = entrepot.table_niveau(niveau, date, millesime)
-    attribution = attribution_texte(date, millesime)
+    attribution = attribution_texte(date, millesime, entrepot.provenance(date))
     srcs = sources(date, millesime, entrepot.provenance(date))
     sortie = Path(sortie)
     with ecriture_atomique(sortie, suffixe=f".{format}.partiel") as tmp:
@@ -289,7 +294,11 @@ def ecrire_indicateurs(res: dict[str, Any], format: str, sortie: Path | str | No
     import io
 
     lignes = aplatir_indicateurs(res)
-    attribution = attribution_texte(res["date_stock"], res["millesime_qpv"])
+    attribution = attribution_texte(
+        res["date_stock"],
+        res["millesime_qpv"],
+        reconstitue=sources_reconstituees(res.get("sources", [])),
+    )
     noms = [
         "territoire_type",
         "territoire_code",
