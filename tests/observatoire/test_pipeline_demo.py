@@ -241,6 +241,16 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
             "historique_unites_legales",
         ]
 
+    # the web methodology page lists the rebuilt date as such
+    from fastapi.testclient import TestClient
+
+    from essq.web.application import creer_application
+
+    with TestClient(creer_application(copie)) as client:
+        page = client.get("/methodologie").text
+    assert f"{avant} : état reconstitué à partir des stocks historiques" in page
+    assert f"{apres} : stock SIRENE de cette date" in page
+
 
 def test_historique_date_future_refusee(demo: tuple[Path, Path]) -> None:
     import datetime as dt

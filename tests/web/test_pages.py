@@ -236,3 +236,11 @@ def test_carte_svg_avec_echelle_et_legende() -> None:
 def test_barres_decrivent_leurs_valeurs() -> None:
     svg = graphiques.barres("Titre", [("A", 3), ("B", 1.5)])
     assert "<title" in svg and "A : 3; B : 1,5" in svg
+
+
+def test_methodologie_liste_les_dates_de_stock(client: TestClient) -> None:
+    r = client.get("/methodologie")
+    assert r.status_code == 200
+    assert "Les dates de stock disponibles" in r.text
+    assert "stock SIRENE de cette date" in r.text
+    assert "reconstitué à partir des stocks historiques de l'INSEE" not in r.text

@@ -18,6 +18,7 @@ from essq.api.carte import donnees_carte
 from essq.api.routes import entetes_piece_jointe, liens_de, portrait_disponible
 from essq.api.service import Introuvable, Service, traduire_inconnu
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
+from essq.observatoire.entrepot import sources, sources_reconstituees
 from essq.observatoire.schema import LICENCE
 from essq.web import formulaires, graphiques
 
@@ -464,9 +465,16 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
     @r.get("/methodologie", response_class=HTMLResponse)
     def methodologie(request: Request) -> HTMLResponse:
         prov: dict[str, Any] = {}
+        dates: list[dict[str, Any]] = []
         with contextlib.suppress(DonneesAbsentes):
-            prov = service.entrepot().provenance()
-        return rendre(request, "methodologie.html", titre="Méthodologie et sources", prov=prov)
+            e = service.entrepot()
+            prov = e.provenance()
+            for d in e.dates_stock():
+                sirene = sources(d, "2024", e.provenance(d))[0]
+                dates.append({"date": d, "reconstituee": sources_reconstituees([sirene])})
+        return rendre(
+            request, "methodologie.html", titre="Méthodologie et sources", prov=prov, dates=dates
+        )
 
     @r.get("/licences", response_class=HTMLResponse)
     def licences(request: Request) -> HTMLResponse:
