@@ -115,3 +115,12 @@ def test_commande_inconnue_par_le_point_d_entree() -> None:
     assert r.returncode == 2
     assert "Commande inconnue" in r.stderr + r.stdout
     assert "indicateurs" in r.stderr + r.stdout  # suggested: the whole application is loaded
+
+
+def test_erreurs_de_valeur_et_argument_en_trop_en_francais() -> None:
+    r = runner.invoke(app, ["qpv", "localiser", "--lon", "abc", "--lat", "3"])
+    assert r.exit_code == 2
+    assert "un nombre décimal est attendu" in r.output and "Input should" not in r.output
+    r = runner.invoke(app, ["indicateurs", "france", "en-trop"])
+    assert r.exit_code == 2
+    assert "Argument en trop" in r.output and "unexpected" not in r.output

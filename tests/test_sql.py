@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from essq.erreurs import ErreurUtilisateur
 from essq.sql import lier, litteral
 
 con = duckdb.connect()
@@ -50,7 +51,23 @@ def test_nombre_de_valeurs_verifie(requete: str, valeurs: list) -> None:
         lier(requete, valeurs)
 
 
-@pytest.mark.parametrize("valeur", ["a\x00b", float("nan"), float("inf"), object()])
+@pytest.mark.parametrize("valeur", [float("nan"), float("inf"), object()])
 def test_valeurs_refusees(valeur: object) -> None:
     with pytest.raises((ValueError, TypeError)):
         litteral(valeur)
+
+
+def test_caractere_nul_erreur_utilisateur() -> None:
+    """A NUL character (an API parameter with %00) is the user's error, answered with a 4xx."""
+    with pytest.raises(ErreurUtilisateur):
+        litteral("a\x00b")
+
+
+def test_types_numpy_et_dates_avec_fuseau() -> None:
+    import numpy as np
+
+    assert con.execute(
+        f"SELECT {litteral(np.float64(1.5))}, {litteral(np.int64(7))}, {litteral(np.bool_(True))}"
+    ).fetchone() == (1.5, 7, True)
+    paris = dt.datetime(2026, 1, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert con.execute(f"SELECT {litteral(paris)}").fetchone() == (dt.datetime(2026, 1, 1, 8),)

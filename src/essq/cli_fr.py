@@ -29,7 +29,19 @@ MOTIFS_ERREURS: list[tuple[re.Pattern[str], str]] = [
         (r"^No such command ('[^']*')\.", r"Commande inconnue : \1."),
         (r"\(Possible options: (.+)\)", r"(options possibles : \1)"),
         (r"Did you mean (.+)\?", r"Vouliez-vous dire \1 ?"),
-        (r"^Got unexpected extra arguments? \((.*)\)$", r"Argument en trop : (\1)"),
+        (r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", r"Argument en trop : (\1)"),
+        # typer validates values with pydantic, whose messages are English too
+        (
+            r"Input should be a valid number, unable to parse string as a number",
+            r"un nombre décimal est attendu (par exemple 2.35)",
+        ),
+        (
+            r"Input should be a valid integer, unable to parse string as an integer",
+            r"un nombre entier est attendu",
+        ),
+        (r"Input should be a valid integer", r"un nombre entier est attendu"),
+        (r"Input should be a valid number", r"un nombre est attendu"),
+        (r"Input should be a valid boolean", r"un booléen est attendu (oui/non)"),
         (r"^Option (.+) requires an argument\.$", r"L'option \1 attend une valeur."),
         (r"^Option (.+) requires (\d+) arguments\.$", r"L'option \1 attend \2 valeurs."),
         (r"^Option (.+) does not take a value\.$", r"L'option \1 ne prend pas de valeur."),

@@ -11,24 +11,30 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from essq.erreurs import ErreurUtilisateur
 
 
 def litteral(valeur: Any) -> str:
     """``valeur`` as a DuckDB SQL literal (text, number, boolean, date, None)."""
     if valeur is None:
         return "NULL"
-    if isinstance(valeur, bool):
+    if isinstance(valeur, bool) or getattr(getattr(valeur, "dtype", None), "kind", "") == "b":
         return "TRUE" if valeur else "FALSE"
-    if isinstance(valeur, int):
-        return str(valeur)
-    if isinstance(valeur, float):
-        if not math.isfinite(valeur):
-            raise ValueError(f"nombre non fini : {valeur!r}")
-        return f"CAST('{valeur!r}' AS DOUBLE)"  # a bare 1.5 would be a DECIMAL
+    if isinstance(valeur, numbers.Integral):
+        return str(int(valeur))
+    if isinstance(valeur, numbers.Real):
+        reel = float(valeur)
+        if not math.isfinite(reel):
+            raise ValueError(f"nombre non fini : {reel!r}")
+        return f"CAST('{reel!r}' AS DOUBLE)"  # a bare 1.5 would be a DECIMAL
     if isinstance(valeur, dt.datetime):
+        if valeur.tzinfo is not None:  # a TIMESTAMP literal would drop the offset: UTC
+            valeur = valeur.astimezone(dt.UTC).replace(tzinfo=None)
         return f"TIMESTAMP '{valeur.isoformat(sep=' ')}'"
     if isinstance(valeur, dt.date):
         return f"DATE '{valeur.isoformat()}'"
@@ -36,7 +42,10 @@ def litteral(valeur: Any) -> str:
         valeur = str(valeur)
     if isinstance(valeur, str):
         if "\x00" in valeur:
-            raise ValueError("caractère nul dans un texte")
+            raise ErreurUtilisateur(
+                "Caractère nul dans une valeur",
+                correctif="Retirer le caractère nul (%00) de la valeur envoyée.",
+            )
         return "'" + valeur.replace("'", "''") + "'"
     raise TypeError(f"type non pris en charge dans une requête : {type(valeur).__name__}")
 

@@ -589,3 +589,17 @@ def test_diagnostics(client: TestClient) -> None:
     _erreur(client.post("/api/v1/diagnostics/inexistant", json={}), 404, "nom")
     _erreur(client.post(f"/api/v1/diagnostics/{liste[0]['nom']}", content=b"[1, 2]"), 400, "corps")
     _erreur(client.post(f"/api/v1/diagnostics/{liste[0]['nom']}", content=b"{oups"), 400, "corps")
+
+
+@pytest.mark.parametrize(
+    "chemin",
+    [
+        "/api/v1/etablissements?territoire=commune:a%00",
+        "/api/v1/etablissements?territoire=commune:a%00&format=csv",
+        "/api/v1/territoires/commune/a%00/indicateurs",
+        "/annuaire?territoire=commune:a%00",
+    ],
+)
+def test_caractere_nul_refuse_en_4xx(client: TestClient, chemin: str) -> None:
+    r = client.get(chemin)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[-500:])

@@ -128,6 +128,7 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
     closed), by exactly their September estimate."""
     import shutil
 
+    from essq.observatoire import construire
     from essq.sirene.nomenclatures import table_tranches
 
     donnees, home = demo
@@ -248,8 +249,47 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
 
     with TestClient(creer_application(copie)) as client:
         page = client.get("/methodologie").text
-    assert f"{avant} : état reconstitué à partir des stocks historiques" in page
-    assert f"{apres} : stock SIRENE de cette date" in page
+        assert f"{avant} : état reconstitué à partir des stocks historiques" in page
+        assert f"{apres} : stock SIRENE de cette date" in page
+        assert "reconstitué" not in client.get("/territoire/commune/00001").text
+    # a warehouse whose latest (and only) date is rebuilt: pages say so next to the date
+    seule = tmp_path / "seule"
+    shutil.copytree(home, seule)
+    shutil.rmtree(seule / "entrepot")
+    construire(
+        stock / "StockEtablissement_utf8.parquet",
+        stock / "StockUniteLegale_utf8.parquet",
+        date_stock=avant,
+        home=seule,
+        afficher=False,
+        historique_unites_legales=stock / "StockUniteLegaleHistorique_utf8.parquet",
+        historique_etablissements=stock / "StockEtablissementHistorique_utf8.parquet",
+    )
+    with TestClient(creer_application(seule)) as client:
+        for chemin in ("/territoire/commune/00001", "/annuaire?territoire=commune:00001"):
+            texte = client.get(chemin).text
+            assert "reconstitué à partir des stocks historiques" in texte, chemin
+            assert f"stock au {avant}" not in texte and "Stock SIRENE au" not in texte, chemin
+    portrait = tmp_path / "portrait.html"
+    r = runner.invoke(
+        app,
+        [
+            "portrait",
+            "commune:00001",
+            "--date-stock",
+            avant,
+            "--format",
+            "html",
+            "--sortie",
+            str(portrait),
+            "--home",
+            str(copie),
+        ],
+    )
+    assert r.exit_code == 0, (r.output, r.exception)
+    texte = portrait.read_text(encoding="utf-8")
+    assert f"état SIRENE au {avant} reconstitué" in texte
+    assert f"stock au {avant}" not in texte and f"stock SIRENE au {avant}" not in texte
 
 
 def test_historique_date_future_refusee(demo: tuple[Path, Path]) -> None:

@@ -13,7 +13,7 @@ from essq.config import VARIABLE_HOME
 from essq.erreurs import ErreurUtilisateur
 from essq.options import FormatSortie, OptionFormat, afficher_json, groupe
 
-# Same as essq.cli.OptionHome, defined here because essq.cli imports this module at import time.
+# Same as essq.cli.OptionHome, with a help text of its own (the diagnostics need no imported data).
 OptionHome = Annotated[
     Path | None,
     typer.Option(

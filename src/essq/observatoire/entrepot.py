@@ -50,9 +50,9 @@ def lire_territoire(texte: str) -> tuple[str, str]:
     niveau, _, code = texte.partition(":")
     niveau = niveau.lower().strip()
     code = code.strip()
-    if niveau not in NIVEAUX or not code:
+    if niveau not in NIVEAUX or not code or not code.isprintable():
         raise ErreurUtilisateur(
-            f"Territoire non reconnu : « {texte} ».",
+            f"Territoire non reconnu : « {texte.encode('unicode_escape').decode()} ».",
             champ="TERRITOIRE",
             correctif="écrire TYPE:CODE avec TYPE parmi qpv, commune, epci, departement, region "
             "(par exemple qpv:QN09301M, commune:93066, epci:200054781, departement:93, region:11) "
@@ -61,7 +61,7 @@ def lire_territoire(texte: str) -> tuple[str, str]:
     return niveau, code.upper() if niveau == "qpv" else code
 
 
-def _reconstitue(provenance: dict[str, Any] | None) -> bool:
+def stock_reconstitue(provenance: dict[str, Any] | None) -> bool:
     """Was this stock date rebuilt from INSEE's historical stocks (essq.sirene.historique)?"""
     fichiers = (provenance or {}).get("fichiers") or []
     return any(
@@ -74,7 +74,7 @@ def sources(
 ) -> list[dict[str, Any]]:
     """The Licence Ouverte attribution of every source behind a figure."""
     terr = (provenance or {}).get("territoires") or {}
-    reconstitue = _reconstitue(provenance)
+    reconstitue = stock_reconstitue(provenance)
     sirene: dict[str, Any] = {
         "producteur": "INSEE",
         "jeu": "Base SIRENE des entreprises et de leurs établissements (stock)",
@@ -86,7 +86,7 @@ def sources(
         sirene["jeu"] = (
             "Base SIRENE des entreprises et de leurs établissements (stock et stocks historiques)"
         )
-        sirene["attribution"] = f"INSEE, base SIRENE, état au {date_stock} {RECONSTITUE}"
+        sirene["attribution"] = f"INSEE, base SIRENE, {libelle_stock(date_stock, True)}"
         sirene["methode"] = (
             "Stock reconstitué : valeurs historisées par l'Insee (état administratif, catégorie "
             "juridique, indicateur ESS, activité, caractère employeur) de la période en cours à "
@@ -121,6 +121,15 @@ def sources_reconstituees(liste: list[dict[str, Any]]) -> bool:
     )
 
 
+def libelle_stock(date_stock: str, reconstitue: bool, *, sirene: bool = False) -> str:
+    """« stock au D », or « état au D reconstitué à partir des stocks historiques » for a date
+    rebuilt from INSEE's history (with ``sirene``: « stock SIRENE au D »…)."""
+    nom = " SIRENE" if sirene else ""
+    return (
+        f"état{nom} au {date_stock} {RECONSTITUE}" if reconstitue else f"stock{nom} au {date_stock}"
+    )
+
+
 def attribution_texte(
     date_stock: str,
     millesime: str,
@@ -130,11 +139,7 @@ def attribution_texte(
 ) -> str:
     """One line naming every source of a file or page; a stock rebuilt from INSEE's
     historical stocks (known from its ``provenance``, or ``reconstitue``) says so."""
-    sirene = (
-        f"état au {date_stock} {RECONSTITUE}"
-        if reconstitue or _reconstitue(provenance)
-        else f"stock au {date_stock}"
-    )
+    sirene = libelle_stock(date_stock, reconstitue or stock_reconstitue(provenance))
     return (
         f"Sources : INSEE, base SIRENE ({sirene}) ; ANCT, quartiers prioritaires de la "
         f"politique de la ville (millésime {millesime}) ; INSEE, code officiel géographique. "

@@ -20,7 +20,7 @@ import shapely
 
 from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot
-from essq.observatoire.entrepot import lire_territoire
+from essq.observatoire.entrepot import libelle_stock, lire_territoire, sources_reconstituees
 from essq.observatoire.schema import LIBELLES_MODALITES, LICENCE
 from essq.rapports import graphiques as gr
 from essq.referentiel import charger as charger_referentiel
@@ -754,8 +754,10 @@ def assembler(
     terr = ind["territoire"]
     niveau, code = terr["type"], terr["code"]
     ident_terr = territoire if niveau != "france" else "france"
+    rebati = sources_reconstituees(ind["sources"])
+    stock = libelle_stock(date, rebati)
     source_calcul = (
-        f"INSEE, base SIRENE (stock au {date}) ; ANCT, QPV millésime {millesime} ; "
+        f"INSEE, base SIRENE ({stock}) ; ANCT, QPV millésime {millesime} ; "
         "traitement ESS Quartiers (essq)."
     )
     colonnes = _colonnes_chiffres(src, ind, date, millesime)
@@ -794,7 +796,7 @@ def assembler(
             libelles_familles=LIBELLES_FAMILLES,
         ),
         "source": f"ANCT, contours des QPV ({', '.join(sorted({c[0] for c in contours})) or 'aucun'}) ; "
-        f"INSEE, base SIRENE (stock au {date}), géolocalisation des établissements ; traitement ESS Quartiers (essq).",
+        f"INSEE, base SIRENE ({stock}), géolocalisation des établissements ; traitement ESS Quartiers (essq).",
         "note": "Les établissements non diffusibles et ceux sans coordonnées ne sont pas placés "
         f"({gr.nombre_fr(total - len(points))} sur {gr.nombre_fr(total)})."
         + (
@@ -806,7 +808,7 @@ def assembler(
     noms_communes = {c["code"]: c["nom"] for c in src.communes}
     annuaire = _annuaire(etabs[:LIMITE_ANNUAIRE], total, noms_communes)
     annuaire["source"] = (
-        f"INSEE, base SIRENE (stock au {date}), établissements actifs qualifiés ESS ; traitement ESS Quartiers (essq)."
+        f"INSEE, base SIRENE ({stock}), établissements actifs qualifiés ESS ; traitement ESS Quartiers (essq)."
     )
     identite = _identite(src, ind, millesime)
     prov = src.entrepot.provenance(date)
@@ -830,6 +832,7 @@ def assembler(
             "identifiant": f"{niveau}:{code}" if niveau != "france" else "france",
         },
         "date_stock": date,
+        "stock_sirene": libelle_stock(date, rebati, sirene=True),
         "millesime": millesime,
         "dates_stock": src.entrepot.dates_stock(),
         "genere_le": dt.date.today().isoformat(),

@@ -18,7 +18,10 @@ from essq.api.carte import donnees_carte
 from essq.api.routes import entetes_piece_jointe, liens_de, portrait_disponible
 from essq.api.service import Introuvable, Service, traduire_inconnu
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
-from essq.observatoire.entrepot import sources, sources_reconstituees
+from essq.observatoire.entrepot import (
+    libelle_stock,
+    stock_reconstitue,
+)
 from essq.observatoire.schema import LICENCE
 from essq.web import formulaires, graphiques
 
@@ -89,8 +92,10 @@ def creer_gabarits() -> Jinja2Templates:
         LIBELLES_PERIMETRES=LIBELLES_PERIMETRES,
         LIBELLES_COLLECTIONS=LIBELLES_COLLECTIONS,
         LICENCE=LICENCE,
+        libelle_stock=libelle_stock,
     )
     g.env.filters["urlencode_params"] = lambda d: urlencode(d, doseq=True)
+    g.env.filters["capitalize_premier"] = lambda t: t[:1].upper() + t[1:]
     return g
 
 
@@ -107,7 +112,15 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
         contexte.setdefault("titre", "ESS Quartiers")
         contexte["donnees_demo"] = service.donnees_demo()
         contexte["chemin"] = request.url.path
+        contexte["stock_reconstitue"] = _stock_reconstitue
         return gabarits.TemplateResponse(request, gabarit, contexte, status_code=statut)
+
+    def _stock_reconstitue(date: str) -> bool:
+        """Was this stock date rebuilt from INSEE's history (pages say so next to the date)?"""
+        try:
+            return stock_reconstitue(service.entrepot().provenance(date))
+        except (DonneesAbsentes, ErreurUtilisateur):
+            return False
 
     r.rendre = rendre  # type: ignore[attr-defined]
 
@@ -470,8 +483,7 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
             e = service.entrepot()
             prov = e.provenance()
             for d in e.dates_stock():
-                sirene = sources(d, "2024", e.provenance(d))[0]
-                dates.append({"date": d, "reconstituee": sources_reconstituees([sirene])})
+                dates.append({"date": d, "reconstituee": stock_reconstitue(e.provenance(d))})
         return rendre(
             request, "methodologie.html", titre="Méthodologie et sources", prov=prov, dates=dates
         )
