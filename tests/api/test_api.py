@@ -51,6 +51,7 @@ def test_sante_donne_la_date_du_stock_et_les_millesimes(client: TestClient, demo
     assert corps["dates_stock"] == stocks
     assert corps["millesimes_qpv"] == ["2015", "2024"]
     assert corps["donnees_demo"] is True
+    assert corps["dates_reconstituees"] == []  # the demo builds both dates from their stocks
 
 
 def test_openapi_et_page_de_documentation(client: TestClient) -> None:

@@ -248,6 +248,7 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
     from essq.web.application import creer_application
 
     with TestClient(creer_application(copie)) as client:
+        assert client.get("/api/v1/sante").json()["dates_reconstituees"] == [avant]
         page = client.get("/methodologie").text
         assert f"{avant} : état reconstitué à partir des stocks historiques" in page
         assert f"{apres} : stock SIRENE de cette date" in page

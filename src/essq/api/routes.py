@@ -23,7 +23,7 @@ from essq.api.annuaire import LIMITE_MAX, TAILLES, TRIS, Annuaire, Criteres
 from essq.api.erreurs_http import REPONSES_ERREUR
 from essq.api.service import Introuvable, Service, TropGrand, traduire_inconnu
 from essq.erreurs import ErreurUtilisateur
-from essq.observatoire.entrepot import attribution_texte
+from essq.observatoire.entrepot import attribution_texte, stock_reconstitue
 
 LOT_MAX = 10_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,6 +86,11 @@ class Sante(BaseModel):
     version: str
     date_stock: str | None
     dates_stock: list[str]
+    dates_reconstituees: list[str] = Field(
+        default_factory=list,
+        description="Dates de stock reconstituées à partir des stocks historiques de l'INSEE "
+        "(adresse, coordonnées et tranche d'effectif du stock plus récent).",
+    )
     millesimes_qpv: list[str]
     entrepot_construit_le: str | None
     donnees_demo: bool
@@ -129,6 +134,7 @@ def creer_routeur(service: Service) -> APIRouter:
             version=__version__,
             date_stock=dates[-1] if dates else None,
             dates_stock=dates,
+            dates_reconstituees=[d for d in dates if stock_reconstitue(e.provenance(d))],
             millesimes_qpv=e.millesimes(),
             entrepot_construit_le=prov.get("construit_le"),
             donnees_demo=service.donnees_demo(),
