@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -56,7 +57,13 @@ class _Millesime:
         self.libelles = libelles
         self.communes = communes
         self.position = {c: i for i, c in enumerate(codes)}
-        self.dictionnaire = pa.array(codes, type=pa.string())
+
+    @functools.cached_property
+    def dictionnaire(self) -> pa.Array:
+        """The codes as an Arrow array (dictionary of the batch results), built on first use:
+        pyarrow imports pandas when it converts Python objects, which a single-point lookup
+        does not need."""
+        return pa.array(self.codes.tolist(), type=pa.string())
 
 
 class Territoires:
