@@ -23,6 +23,26 @@ OptionHome = Annotated[
 ]
 
 
+# INSEE's historical SIRENE stocks, to rebuild the stock at a past date (essq.sirene.historique);
+# `essq sirene qualifier` and `essq construire` take them alike.
+OptionHistoriqueUnitesLegales = Annotated[
+    Path | None,
+    typer.Option(
+        "--historique-unites-legales",
+        help="Stock historique des unités légales (StockUniteLegaleHistorique) : catégorie "
+        "juridique, indicateur ESS, activité, état, tels qu'à la date passée demandée.",
+    ),
+]
+OptionHistoriqueEtablissements = Annotated[
+    Path | None,
+    typer.Option(
+        "--historique-etablissements",
+        help="Stock historique des établissements (StockEtablissementHistorique) : état, "
+        "activité, caractère employeur, enseigne, tels qu'à la date passée demandée.",
+    ),
+]
+
+
 class FormatSortie(StrEnum):
     """Output of the listing and showing commands: readable text or JSON."""
 

@@ -293,34 +293,22 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
     assert f"stock au {avant}" not in texte and f"stock SIRENE au {avant}" not in texte
 
 
-def test_historique_date_future_refusee(demo: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("jours", [None, 3], ids=["sans-date", "date-future"])
+def test_historique_sans_date_passee_refuse(demo: tuple[Path, Path], jours: int | None) -> None:
+    """The historical stocks rebuild a past date: without one, or with a future one, the
+    build stops with a French error naming --date-stock."""
     import datetime as dt
 
     from essq.observatoire import construire
 
     donnees, home = demo
     stock = donnees / "sirene" / DATES[-1]
+    date = None if jours is None else (dt.date.today() + dt.timedelta(days=jours)).isoformat()
     with pytest.raises(ErreurUtilisateur) as exc:
         construire(
             stock / "StockEtablissement_utf8.parquet",
             stock / "StockUniteLegale_utf8.parquet",
-            date_stock=(dt.date.today() + dt.timedelta(days=3)).isoformat(),
-            home=home,
-            afficher=False,
-            historique_unites_legales=stock / "StockUniteLegaleHistorique_utf8.parquet",
-        )
-    assert exc.value.champ == "--date-stock"
-
-
-def test_historique_sans_date_refuse(demo: tuple[Path, Path]) -> None:
-    from essq.observatoire import construire
-
-    donnees, home = demo
-    stock = donnees / "sirene" / DATES[-1]
-    with pytest.raises(ErreurUtilisateur) as exc:
-        construire(
-            stock / "StockEtablissement_utf8.parquet",
-            stock / "StockUniteLegale_utf8.parquet",
+            date_stock=date,
             home=home,
             afficher=False,
             historique_unites_legales=stock / "StockUniteLegaleHistorique_utf8.parquet",

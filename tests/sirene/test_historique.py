@@ -144,6 +144,12 @@ def stock(tmp_path: Path, aides) -> dict[str, Path]:
     }
 
 
+def lire_csv(chemin: Path) -> list[dict[str, str]]:
+    """The rows of a test CSV as text (empty for missing values), to write variants of it."""
+    rel = duckdb.sql(f"SELECT * FROM read_csv('{chemin}', all_varchar=true)")
+    return [{k: (v or "") for k, v in zip(rel.columns, r, strict=True)} for r in rel.fetchall()]
+
+
 def qualifier_a(stock, tmp_path, territoires, date, **options):
     sortie = tmp_path / f"q-{date}.parquet"
     rapport = qualifier(
@@ -254,8 +260,7 @@ def test_colonne_historisee_absente_valeur_actuelle_et_avertissement(
     stock, tmp_path, faux_territoires, aides
 ) -> None:
     sans_flag = [c for c in EN_TETE_HIST_UL if c != "economieSocialeSolidaireUniteLegale"]
-    lignes = duckdb.sql(f"SELECT * FROM read_csv('{stock['hist_ul']}', all_varchar=true)")
-    dicts = [dict(zip(lignes.columns, r, strict=True)) for r in lignes.fetchall()]
+    dicts = lire_csv(stock["hist_ul"])
     chemin = aides.ecrire_csv(
         tmp_path / "h.csv",
         sans_flag,
@@ -343,37 +348,13 @@ def test_unites_legales_seules_a_une_date(stock, tmp_path) -> None:
 
 def test_commande_qualifier_a_une_date(stock, tmp_path, home) -> None:
     sortie = tmp_path / "s.parquet"
-    res = CliRunner().invoke(
-        app,
-        [
-            "sirene",
-            "qualifier",
-            "--unites-legales",
-            str(stock["ul"]),
-            "--sortie",
-            str(sortie),
-            "--date-historique",
-            "2019-06-30",
-            "--historique-unites-legales",
-            str(stock["hist_ul"]),
-        ],
-    )
+    commande = ["sirene", "qualifier", "--unites-legales", str(stock["ul"])]
+    commande += ["--sortie", str(sortie), "--date-historique", "2019-06-30"]
+    res = CliRunner().invoke(app, [*commande, "--historique-unites-legales", str(stock["hist_ul"])])
     assert res.exit_code == 0, res.output
     assert "Stock reconstitué au 2019-06-30" in res.output
     avant = sortie.read_bytes()
-    res = CliRunner().invoke(
-        app,
-        [
-            "sirene",
-            "qualifier",
-            "--unites-legales",
-            str(stock["ul"]),
-            "--sortie",
-            str(sortie),
-            "--date-historique",
-            "2019-06-30",
-        ],
-    )
+    res = CliRunner().invoke(app, commande)  # a date without the historical files
     # the entry point prints this French message and exits 2 (tests/test_cli.py)
     assert res.exit_code != 0 and isinstance(res.exception, ErreurUtilisateur)
     assert "fichiers historiques" in str(res.exception)
@@ -428,10 +409,7 @@ def test_personne_physique_reste_masquee(tmp_path, aides, faux_territoires) -> N
 def test_doublons_comptes_avant_la_date(stock, tmp_path, faux_territoires, aides) -> None:
     """Duplicated SIRET are reduced to the most recently processed row first, then the
     reconstitution applies to it; the duplicate is reported."""
-    lignes = duckdb.sql(f"SELECT * FROM read_csv('{stock['et']}', all_varchar=true)")
-    dicts = [
-        {k: (v or "") for k, v in zip(lignes.columns, r, strict=True)} for r in lignes.fetchall()
-    ]
+    dicts = lire_csv(stock["et"])
     doublon = dict(
         next(d for d in dicts if d["siret"] == "10000000400012"),
         dateCreationEtablissement="2023-01-10",
@@ -456,10 +434,7 @@ def test_doublons_comptes_avant_la_date(stock, tmp_path, faux_territoires, aides
 
 
 def test_siret_vide_rejete_et_non_perdu(stock, tmp_path, faux_territoires, aides) -> None:
-    lignes = duckdb.sql(f"SELECT * FROM read_csv('{stock['et']}', all_varchar=true)")
-    dicts = [
-        {k: (v or "") for k, v in zip(lignes.columns, r, strict=True)} for r in lignes.fetchall()
-    ]
+    dicts = lire_csv(stock["et"])
     vide = dict(dicts[0], siret="", siren="", nic="")
     chemin = aides.ecrire_csv(tmp_path / "et3.csv", aides.EN_TETE_ET, [*dicts, vide])
     rapport, _ = qualifier_a({**stock, "et": chemin}, tmp_path, faux_territoires, "2022-12-31")

@@ -10,7 +10,11 @@ from typing import Annotated
 import typer
 
 from essq.console import afficher_json, console
-from essq.options import OptionHome
+from essq.options import (
+    OptionHistoriqueEtablissements,
+    OptionHistoriqueUnitesLegales,
+    OptionHome,
+)
 
 OptionDateStock = Annotated[
     str | None,
@@ -51,22 +55,8 @@ def enregistrer(app: typer.Typer) -> None:
                 "reconstituer.",
             ),
         ] = None,
-        historique_etablissements: Annotated[
-            Path | None,
-            typer.Option(
-                "--historique-etablissements",
-                help="Stock historique des établissements (StockEtablissementHistorique) : "
-                "reconstitue le stock à la date --date-stock.",
-            ),
-        ] = None,
-        historique_unites_legales: Annotated[
-            Path | None,
-            typer.Option(
-                "--historique-unites-legales",
-                help="Stock historique des unités légales (StockUniteLegaleHistorique) : "
-                "reconstitue le stock à la date --date-stock.",
-            ),
-        ] = None,
+        historique_etablissements: OptionHistoriqueEtablissements = None,
+        historique_unites_legales: OptionHistoriqueUnitesLegales = None,
         home: OptionHome = None,
     ) -> None:
         """Construit l'entrepôt de l'observatoire : qualification SIRENE puis indicateurs de chaque QPV et de chaque territoire (ajoute ou remplace cette date de stock, de façon atomique)."""

@@ -5,7 +5,12 @@ from typing import Annotated
 
 import typer
 
-from essq.options import OptionHome, groupe
+from essq.options import (
+    OptionHistoriqueEtablissements,
+    OptionHistoriqueUnitesLegales,
+    OptionHome,
+    groupe,
+)
 
 AIDE_QUALIFIER = (
     "Qualifie un stock SIRENE : famille ESS (catégorie juridique, indicateur de l'Insee, "
@@ -98,22 +103,8 @@ def enregistrer(app: typer.Typer) -> None:
                 "partir des fichiers historiques de l'Insee (--historique-…).",
             ),
         ] = None,
-        historique_unites_legales: Annotated[
-            Path | None,
-            typer.Option(
-                "--historique-unites-legales",
-                help="Stock historique des unités légales (StockUniteLegaleHistorique) : "
-                "catégorie juridique, indicateur ESS, activité, état à la date demandée.",
-            ),
-        ] = None,
-        historique_etablissements: Annotated[
-            Path | None,
-            typer.Option(
-                "--historique-etablissements",
-                help="Stock historique des établissements (StockEtablissementHistorique) : "
-                "état, activité, caractère employeur, enseigne à la date demandée.",
-            ),
-        ] = None,
+        historique_unites_legales: OptionHistoriqueUnitesLegales = None,
+        historique_etablissements: OptionHistoriqueEtablissements = None,
         en_json: Annotated[
             bool, typer.Option("--json", help="Affiche le rapport en JSON.")
         ] = False,
