@@ -53,23 +53,22 @@ def litteral(valeur: Any) -> str:
 def lier(requete: str, parametres: Sequence[Any] = ()) -> str:
     """``requete`` with each ``?`` placeholder (outside quoted text) replaced by the literal of
     the next value of ``parametres``; the counts must match."""
-    morceaux: list[str] = []
-    valeurs = iter(parametres)
+    valeurs = list(parametres)
+    # split on quotes: even pieces are outside quoted text (a doubled quote inside a literal
+    # gives an empty piece in between, which keeps the parity right)
+    morceaux = requete.split("'")
     utilises = 0
-    debut = 0
-    dans_texte = False
-    for i, c in enumerate(requete):
-        if c == "'":
-            dans_texte = not dans_texte  # a doubled quote toggles twice: still inside
-        elif c == "?" and not dans_texte:
-            try:
-                valeur = next(valeurs)
-            except StopIteration:
-                raise ValueError("plus de « ? » que de valeurs dans la requête") from None
-            morceaux += [requete[debut:i], litteral(valeur)]
-            debut = i + 1
-            utilises += 1
-    if utilises != len(parametres):
-        raise ValueError(f"{len(parametres)} valeurs pour {utilises} « ? » dans la requête")
-    morceaux.append(requete[debut:])
-    return "".join(morceaux)
+    for i in range(0, len(morceaux), 2):
+        if "?" not in morceaux[i]:
+            continue
+        sous = morceaux[i].split("?")
+        n = len(sous) - 1
+        if utilises + n > len(valeurs):
+            raise ValueError("plus de « ? » que de valeurs dans la requête")
+        morceaux[i] = sous[0] + "".join(
+            litteral(valeurs[utilises + j]) + sous[j + 1] for j in range(n)
+        )
+        utilises += n
+    if utilises != len(valeurs):
+        raise ValueError(f"{len(valeurs)} valeurs pour {utilises} « ? » dans la requête")
+    return "'".join(morceaux)
