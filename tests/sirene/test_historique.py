@@ -495,3 +495,32 @@ def test_memoire_insuffisante_message_clair(stock, tmp_path, faux_territoires) -
         )
     assert exc.value.champ == "--memoire"
     assert not sortie.exists()
+
+
+def test_tranche_posterieure_signalee_pour_les_unites_legales_seules(
+    stock, tmp_path, aides
+) -> None:
+    ul = aides.ecrire_csv(
+        tmp_path / "ul.csv",
+        aides.EN_TETE_UL,
+        [
+            aides.ul(
+                "100000004",
+                "9220",
+                trancheEffectifsUniteLegale="11",
+                anneeEffectifsUniteLegale="2024",
+            )
+        ],
+    )
+    rapport = qualifier(
+        ul,
+        None,
+        tmp_path / "s.parquet",
+        afficher_progression=False,
+        date_historique="2019-06-30",
+        historique_unites_legales=stock["hist_ul"],
+    )
+    assert any(
+        a.startswith("1 unités légales ont une tranche d'effectif d'une année postérieure")
+        for a in rapport.avertissements
+    ), rapport.avertissements

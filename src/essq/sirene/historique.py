@@ -192,6 +192,26 @@ def _periodes(
     return {c: f"struct_extract(h.p, '{c}')" for c in colonnes}
 
 
+def _tranches_posterieures(
+    con: duckdb.DuckDBPyConnection,
+    vue: str,
+    annee: str,
+    quoi: str,
+    date: dt.date,
+    rapport: RapportQualification,
+) -> None:
+    """Warn about headcount brackets of a year after the date (INSEE does not historise them)."""
+    posterieures = con.execute(
+        f"SELECT count(*) FROM {vue} WHERE TRY_CAST({annee} AS INTEGER) > {date.year}"
+    ).fetchone()[0]  # type: ignore[index]
+    if posterieures:
+        rapport.avertissements.append(
+            f"{posterieures} {quoi} ont une tranche d'effectif d'une année postérieure au "
+            f"{date.isoformat()} : l'Insee n'historise pas les tranches, les emplois estimés "
+            "sont ceux de cette année-là."
+        )
+
+
 def appliquer(
     con: duckdb.DuckDBPyConnection,
     reconstitution: Reconstitution,
@@ -252,6 +272,8 @@ def appliquer(
     if vue == "ul":
         rapport.unites_legales_absentes_a_la_date = int(absents)
         rapport.unites_legales_sans_historique = int(sans_historique)
+        if rapport.mode == "unites_legales":  # their jobs come from the legal units' bracket
+            _tranches_posterieures(con, "ul_src", "annee_ul", "unités légales", date, rapport)
         con.execute(
             f"CREATE TEMP TABLE ul_absents AS SELECT c.siren FROM ul_courant c {jointure} "
             f"WHERE c.siren IS NOT NULL AND NOT ({existe})"
@@ -259,12 +281,4 @@ def appliquer(
     else:
         rapport.etablissements_absents_a_la_date = int(absents)
         rapport.etablissements_sans_historique = int(sans_historique)
-        posterieures = con.execute(
-            f"SELECT count(*) FROM et_src WHERE TRY_CAST(annee_et AS INTEGER) > {date.year}"
-        ).fetchone()[0]  # type: ignore[index]
-        if posterieures:
-            rapport.avertissements.append(
-                f"{posterieures} établissements ont une tranche d'effectif d'une année postérieure "
-                f"au {date.isoformat()} : l'Insee n'historise pas les tranches, les emplois "
-                "estimés sont ceux de cette année-là."
-            )
+        _tranches_posterieures(con, "et_src", "annee_et", "établissements", date, rapport)
