@@ -338,3 +338,53 @@ def test_commande_indicateurs_sans_imports_inutiles(demo: tuple[Path, Path]) -> 
     complet = runner.invoke(app, ["indicateurs", "commune:00001", "--home", str(home)])
     assert complet.exit_code == 0, complet.output
     assert json.loads(r.stdout) == json.loads(complet.stdout)
+
+
+def test_serie_de_dates_reconstituees(demo: tuple[Path, Path], tmp_path: Path) -> None:
+    """Several --date-stock with the historical stocks build a series in one command, each
+    date atomic; several dates for one plain stock are refused."""
+    import shutil
+
+    donnees, home = demo
+    copie = tmp_path / "home"
+    shutil.copytree(home, copie)
+    stock = donnees / "sirene" / DATES[-1]
+    base = [
+        "construire",
+        "--etablissements",
+        str(stock / "StockEtablissement_utf8.parquet"),
+        "--unites-legales",
+        str(stock / "StockUniteLegale_utf8.parquet"),
+        "--home",
+        str(copie),
+    ]
+    r = runner.invoke(
+        app,
+        [
+            *base,
+            "--historique-unites-legales",
+            str(stock / "StockUniteLegaleHistorique_utf8.parquet"),
+            "--historique-etablissements",
+            str(stock / "StockEtablissementHistorique_utf8.parquet"),
+            "--date-stock",
+            "2026-08-31",
+            "--date-stock",
+            "2026-09-15",
+        ],
+    )
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert r.output.count("Entrepôt construit :") == 2
+    with Entrepot.ouvrir(copie) as e:
+        assert e.dates_stock() == ["2026-08-31", "2026-09-15", *DATES]
+        for d in ("2026-08-31", "2026-09-15"):
+            assert (
+                "reconstitué" in e.indicateurs("france", date_stock=d)["sources"][0]["attribution"]
+            )
+        actifs = [
+            e.indicateurs("france", date_stock=d)["ensemble"]["etablissements_actifs"]
+            for d in ("2026-08-31", "2026-09-15", DATES[0])
+        ]
+    assert actifs[0] <= actifs[1] <= actifs[2]  # establishments created since are left out
+    r = runner.invoke(app, [*base, "--date-stock", "2026-08-31", "--date-stock", "2026-09-15"])
+    assert isinstance(r.exception, ErreurUtilisateur)
+    assert r.exception.champ == "--date-stock"

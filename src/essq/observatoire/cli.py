@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,12 +47,14 @@ def enregistrer(app: typer.Typer) -> None:
             ),
         ],
         date_stock: Annotated[
-            str | None,
+            list[str] | None,
             typer.Option(
                 "--date-stock",
+                metavar="AAAA-MM-JJ",
                 help="Date du stock SIRENE (AAAA-MM-JJ) ; par défaut la date de modification du "
                 "fichier des établissements. Avec les fichiers historiques : la date passée à "
-                "reconstituer.",
+                "reconstituer, répétable (--date-stock 2022-12-31 --date-stock 2023-12-31) "
+                "pour construire une série.",
             ),
         ] = None,
         historique_etablissements: OptionHistoriqueEtablissements = None,
@@ -60,16 +62,31 @@ def enregistrer(app: typer.Typer) -> None:
         home: OptionHome = None,
     ) -> None:
         """Construit l'entrepôt de l'observatoire : qualification SIRENE puis indicateurs de chaque QPV et de chaque territoire (ajoute ou remplace cette date de stock, de façon atomique)."""
+        from essq.erreurs import ErreurUtilisateur
         from essq.observatoire.construction import construire
 
-        rapport = construire(
-            etablissements,
-            unites_legales,
-            date_stock=date_stock,
-            home=home,
-            historique_etablissements=historique_etablissements,
-            historique_unites_legales=historique_unites_legales,
-        )
+        dates: list[str | None] = [*date_stock] if date_stock else [None]
+        historique = historique_etablissements is not None or historique_unites_legales is not None
+        if len(dates) > 1 and not historique:
+            raise ErreurUtilisateur(
+                "Plusieurs dates de stock pour un seul stock SIRENE.",
+                champ="--date-stock",
+                correctif="un stock n'a qu'une date ; plusieurs --date-stock servent à reconstituer "
+                "des dates passées avec --historique-etablissements et/ou "
+                "--historique-unites-legales.",
+            )
+        for date in dates:  # one atomic build per date: a failure keeps the dates already built
+            rapport = construire(
+                etablissements,
+                unites_legales,
+                date_stock=date,
+                home=home,
+                historique_etablissements=historique_etablissements,
+                historique_unites_legales=historique_unites_legales,
+            )
+            _afficher_construction(rapport)
+
+    def _afficher_construction(rapport: Any) -> None:
         console.print(
             f"[green]Entrepôt construit[/] : {rapport.entrepot}\n"
             f"  date de stock {rapport.date_stock}, millésimes QPV {', '.join(rapport.millesimes_qpv)}\n"
