@@ -14,7 +14,10 @@ during that period. Rules (documented in docs/methodologie.md § 2):
 - historised values replace the current ones: état administratif, catégorie juridique,
   indicateur ESS de l'Insee, activité principale (and its nomenclature), caractère employeur,
   dénomination / enseigne; everything else (address, coordinates, commune, headcount
-  bracket, statut de diffusion) is not historised by INSEE and stays as in the current stock.
+  bracket, statut de diffusion) is not historised by INSEE and stays as in the current stock;
+- the legal form is never emptied by a period without one, and a natural person's stays (its
+  name stays masked); duplicated identifiers are resolved before the date filter;
+- a period bound that is not a date, or a file without any historised variable, is refused.
 """
 
 from __future__ import annotations
