@@ -759,6 +759,9 @@ def construire(
             home=lieux.home,
             afficher_progression=afficher,
             distances="ess",
+            # a temporary table, read once by the aggregation then deleted: lz4 writes and reads
+            # faster than zstd (construire −5 to −15 % at 1 M and 5 M rows, measured)
+            compression="lz4",
             date_historique=date if historiques_donnes else None,
             historique_etablissements=historiques_donnes.get("historique_etablissements"),
             historique_unites_legales=historiques_donnes.get("historique_unites_legales"),

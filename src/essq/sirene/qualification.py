@@ -745,9 +745,10 @@ class _Ecrivain:
     error the thread is stopped and the file left to the caller's atomic write to discard.
     """
 
-    def __init__(self, chemin: Path, format_sortie: str) -> None:
+    def __init__(self, chemin: Path, format_sortie: str, compression: str = "zstd") -> None:
         self.chemin = chemin
         self.format = format_sortie
+        self.compression = compression
         self.ecrivain: Any = None
         self.schema: pa.Schema | None = None
         self._file: queue.Queue[Any] = queue.Queue(maxsize=1)
@@ -771,7 +772,7 @@ class _Ecrivain:
                 # no column statistics: nothing filters this file by value ranges, and
                 # computing them costs about a fifth of the writing time
                 self.ecrivain = pq.ParquetWriter(
-                    self.chemin, self.schema, compression="zstd", write_statistics=False
+                    self.chemin, self.schema, compression=self.compression, write_statistics=False
                 )
             else:  # CSV: dictionary-encoded columns written as their text
                 self.schema = pa.schema(
@@ -1057,6 +1058,7 @@ def qualifier(
     date_historique: str | None = None,
     historique_unites_legales: Path | str | None = None,
     historique_etablissements: Path | str | None = None,
+    compression: str = "zstd",
 ) -> RapportQualification:
     """Qualify a SIRENE stock and write one row per establishment (or per legal unit).
 
@@ -1066,7 +1068,8 @@ def qualifier(
     (see DISTANCES): ``"ess"`` measures the distance to the nearest QPV only for ESS
     establishments, all the observatory needs (its quartier vécu counts ESS establishments).
     ``date_historique`` with INSEE's historical stocks rebuilds the stock as it was at that
-    date (essq.sirene.historique).
+    date (essq.sirene.historique). ``compression``: of a Parquet output; ``essq construire``
+    writes its temporary table in lz4, faster to write and read back than zstd.
     """
     debut = time.perf_counter()
     unites_legales = Path(unites_legales)
@@ -1154,6 +1157,7 @@ def qualifier(
                     verifier_doublons=not dedoublonner,
                     fichier_et=src_et.chemin.name if src_et is not None else "",
                     distances=distances,
+                    compression=compression,
                 )
                 break
             except _DoublonsDetectes:
@@ -1196,12 +1200,13 @@ def _executer(
     verifier_doublons: bool,
     fichier_et: str,
     distances: str = "toutes",
+    compression: str = "zstd",
 ) -> None:
     lecteur = con.execute(sql).fetch_record_batch(taille_lot)
     with (
         ecriture_atomique(sortie, suffixe=format_sortie) as tmp,
         _lots_en_avance(lecteur) as lots,  # DuckDB starts reading now
-        _Ecrivain(tmp, format_sortie) as ecrivain,
+        _Ecrivain(tmp, format_sortie, compression) as ecrivain,
         _sans_ramasse_miettes(),
     ):
         millesimes: tuple[str, ...] = ()
