@@ -737,6 +737,10 @@ def _placer(
     return table
 
 
+# Output columns whose values are (nearly) all distinct: written without a dictionary.
+SANS_DICTIONNAIRE = frozenset({"siret", "siren", "nic", "denomination", "enseigne", "lon", "lat"})
+
+
 class _Ecrivain:
     """Batch writer to Parquet or CSV, one fixed schema, writing in a background thread.
 
@@ -771,8 +775,19 @@ class _Ecrivain:
             if self.format == ".parquet":
                 # no column statistics: nothing filters this file by value ranges, and
                 # computing them costs about a fifth of the writing time
+                # dictionary encoding only where values repeat: hashing every identifier,
+                # name or coordinate costs a fifth of the writing and gains no space
+                repetees = [
+                    c
+                    for c in self.schema.names
+                    if c not in SANS_DICTIONNAIRE and not c.startswith("distance_")
+                ]
                 self.ecrivain = pq.ParquetWriter(
-                    self.chemin, self.schema, compression=self.compression, write_statistics=False
+                    self.chemin,
+                    self.schema,
+                    compression=self.compression,
+                    write_statistics=False,
+                    use_dictionary=repetees,
                 )
             else:  # CSV: dictionary-encoded columns written as their text
                 self.schema = pa.schema(
