@@ -117,6 +117,7 @@ def _preparer_connexion(memoire: str, dossier_temp: Path) -> duckdb.DuckDBPyConn
     con.execute(
         r"""CREATE MACRO naf_norm(x) AS (
             CASE
+              WHEN regexp_full_match(x, '\d{2}\.\d{2}[A-Z]') THEN x  -- INSEE's own writing
               WHEN regexp_full_match(upper(replace(x, ' ', '')), '\d{2}\.\d{2}[A-Z]')
                 THEN upper(replace(x, ' ', ''))
               WHEN regexp_full_match(upper(replace(x, ' ', '')), '\d{4}[A-Z]')
@@ -638,8 +639,9 @@ def _sql_etablissements(
         siret, siren_et AS siren, substr(siret, 10, 5) AS nic,
         etat_et AS etat,
         TRY_CAST(creation_et AS DATE) AS date_creation,
-        CASE WHEN siege_et IN ('true', '1', 'o', 'oui', 't') THEN TRUE
-             WHEN siege_et IN ('false', '0', 'n', 'non', 'f') THEN FALSE END AS etablissement_siege,
+        CASE WHEN list_contains(['true', '1', 'o', 'oui', 't'], siege_et) THEN TRUE
+             WHEN list_contains(['false', '0', 'n', 'non', 'f'], siege_et) THEN FALSE
+        END AS etablissement_siege,
         CASE WHEN statut_et IN ('P', 'N') THEN 'P' ELSE 'O' END AS statut_diffusion,
         CASE WHEN statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR k.personne_physique
              THEN NULL ELSE denomination_ul END AS denomination,
