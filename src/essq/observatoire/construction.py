@@ -74,13 +74,6 @@ class RapportConstruction:
         return asdict(self)
 
 
-def _q(chemin: Path | str) -> str:
-    return _lit(str(chemin))
-
-
-_lit = litteral  # a SQL string literal (essq.sql)
-
-
 def _date(texte: str | None, *, defaut: Path | None = None) -> str:
     if texte is None:
         if defaut is None:
@@ -121,7 +114,7 @@ def _verrou(dossier: Path) -> Iterator[None]:
 
 def _colonnes_parquet(con: duckdb.DuckDBPyConnection, chemin: Path) -> list[str]:
     try:
-        lignes = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(chemin)})").fetchall()
+        lignes = con.execute(f"DESCRIBE SELECT * FROM read_parquet({litteral(chemin)})").fetchall()
     except duckdb.Error as exc:
         raise ErreurUtilisateur(
             f"Le fichier qualifié {chemin} est illisible : {str(exc).splitlines()[0]}",
@@ -189,7 +182,7 @@ SELECT q.code_commune::VARCHAR AS code_commune, q.departement::VARCHAR AS depart
     coalesce(q.ess AND (q.lon IS NULL OR q.lat IS NULL), false) AS sans_position,
     count(*) AS n,
     sum(q.effectif_bas) AS bas, sum(q.effectif_central) AS central, sum(q.effectif_haut) AS haut
-FROM read_parquet({_q(qualifie)}) q
+FROM read_parquet({litteral(qualifie)}) q
 WHERE q.etat = 'A'
 GROUP BY ALL
 """
@@ -437,7 +430,7 @@ def _construire_dans(
     con = duckdb.connect(str(chemin))
     try:
         con.execute(f"SET memory_limit = '{MEMOIRE_DUCKDB}'")
-        con.execute(f"SET temp_directory = {_q(str(chemin) + '.tmp')}")
+        con.execute(f"SET temp_directory = {litteral(str(chemin) + '.tmp')}")
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")  # the build has its own Rich progress bar
         etapes = [
@@ -469,7 +462,7 @@ def _construire_dans(
             verifier_qualifie(con, qualifie, millesimes)
             # count(*) without a filter is answered from the Parquet footers.
             lignes = (
-                con.execute(f"SELECT count(*) FROM read_parquet({_q(qualifie)})").fetchone() or (0,)
+                con.execute(f"SELECT count(*) FROM read_parquet({litteral(qualifie)})").fetchone() or (0,)
             )[0]
             con.execute(_sql_brut(qualifie, millesimes))
             actifs, ess_actifs = con.execute(
@@ -581,11 +574,11 @@ def _construire_dans(
             valeurs = [
                 f"DATE '{date}'",
                 "current_timestamp",
-                _lit(__version__),
-                _lit(commande or " ".join(["essq", *sys.argv[1:]])),
-                _lit(json.dumps(fichiers, ensure_ascii=False)),
-                _lit(json.dumps(millesimes)),
-                _lit(
+                litteral(__version__),
+                litteral(commande or " ".join(["essq", *sys.argv[1:]])),
+                litteral(json.dumps(fichiers, ensure_ascii=False)),
+                litteral(json.dumps(millesimes)),
+                litteral(
                     json.dumps(manifeste_territoires(dossier_terr), ensure_ascii=False, default=str)
                 ),
                 repr(float(duree)),
@@ -680,7 +673,7 @@ def _ecrire_etablissements(
             q.statut_position,
             CASE WHEN q.statut_diffusion = 'O' THEN {NOM_RECHERCHE.replace("denomination", "q.denomination").replace("enseigne", "q.enseigne")} END,
             {cols_m}
-        FROM read_parquet({_q(qualifie)}) q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
+        FROM read_parquet({litteral(qualifie)}) q LEFT JOIN cmap m ON m.code = q.code_commune::VARCHAR
         WHERE q.ess
         ORDER BY q.etat, coalesce(m.departement, q.departement::VARCHAR), m.epci, m.commune, q.siret"""
     )
@@ -705,29 +698,31 @@ def construire(
     historical stocks, the stock is rebuilt as it was at ``date_stock`` (then required).
     """
     etablissements, unites_legales = Path(etablissements), Path(unites_legales)
-    for nom, f in (("--etablissements", etablissements), ("--unites-legales", unites_legales)):
-        if not f.is_file():
-            raise ErreurUtilisateur(
-                f"Fichier introuvable : {f}.",
-                champ=nom,
-                fichier=str(f),
-                correctif="donner le chemin du fichier du stock SIRENE (CSV ou Parquet), "
-                "par exemple StockEtablissement_utf8.csv et StockUniteLegale_utf8.csv.",
-            )
-    historiques = {
-        "historique_etablissements": historique_etablissements,
-        "historique_unites_legales": historique_unites_legales,
+    # every input file, by role (its option is --role), with an example of INSEE's file name
+    fichiers = {
+        "etablissements": (etablissements, "StockEtablissement_utf8.csv"),
+        "unites_legales": (unites_legales, "StockUniteLegale_utf8.csv"),
+        "historique_etablissements": (
+            historique_etablissements,
+            "StockEtablissementHistorique_utf8.zip",
+        ),
+        "historique_unites_legales": (
+            historique_unites_legales,
+            "StockUniteLegaleHistorique_utf8.zip",
+        ),
     }
-    historiques_donnes = {r: Path(f) for r, f in historiques.items() if f is not None}
-    for role, f in historiques_donnes.items():
-        if not f.is_file():
+    for role, (f, exemple) in fichiers.items():
+        if f is not None and not Path(f).is_file():
             raise ErreurUtilisateur(
                 f"Fichier introuvable : {f}.",
                 champ="--" + role.replace("_", "-"),
                 fichier=str(f),
-                correctif="donner le chemin du stock historique de l'Insee (StockEtablissementHistorique "
-                "ou StockUniteLegaleHistorique, CSV ou Parquet).",
+                correctif=f"donner le chemin du fichier de l'Insee (CSV, zip ou Parquet), par "
+                f"exemple {exemple}.",
             )
+    historiques_donnes = {
+        r: Path(f) for r, (f, _) in fichiers.items() if r.startswith("historique") and f is not None
+    }
     if historiques_donnes and date_stock is None:
         raise ErreurUtilisateur(
             "Les fichiers historiques servent à reconstituer le stock à une date passée : "
@@ -736,12 +731,10 @@ def construire(
             correctif="indiquer la date à reconstituer, par exemple --date-stock 2022-12-31.",
         )
     date = _date(date_stock, defaut=etablissements)
-    if historiques_donnes and dt.date.fromisoformat(date) > dt.date.today():
-        raise ErreurUtilisateur(
-            f"Date à reconstituer dans le futur : « {date} ».",
-            champ="--date-stock",
-            correctif="les fichiers historiques décrivent le passé : donner une date passée.",
-        )
+    if historiques_donnes:
+        from essq.sirene.historique import date_reconstitution
+
+        date_reconstitution(date, champ="--date-stock")  # not in the future
     dossier_territoires(home)  # fail early, before the long qualification
     lieux = emplacements(home)
     lieux.entrepot.parent.mkdir(parents=True, exist_ok=True)

@@ -31,8 +31,6 @@ from essq.erreurs import ErreurUtilisateur
 from essq.sirene.lecture import Source, resoudre_colonnes
 from essq.sirene.rapport import RapportQualification
 
-REQUISES_UL = {"cle": "siren", "debut": "dateDebut", "fin": "dateFin"}
-REQUISES_ET = {"cle": "siret", "debut": "dateDebut", "fin": "dateFin"}
 OPTIONNELLES_UL = {
     "etat": "etatAdministratifUniteLegale",
     "cj": "categorieJuridiqueUniteLegale",
@@ -72,8 +70,44 @@ REMPLACEMENTS_ET: Remplacements = {
 }
 
 
-def date_reconstitution(texte: str | None) -> dt.date | None:
-    """The past date asked for (None: the stock as it is); a clear error when invalid."""
+@dataclass(frozen=True)
+class _Genre:
+    """What differs between the legal units' and the establishments' reconstitution."""
+
+    cle: str  # key column, in the historical file and in the view
+    creation: str  # creation date column of the current view
+    annee: str  # headcount bracket year column of the current view
+    quoi: str  # French plural, for messages
+    fichier_insee: str  # the historical stock's name, for messages
+    optionnelles: dict[str, str]  # alias -> INSEE column of the historical file
+    remplacements: Remplacements
+
+
+GENRES = {
+    "ul": _Genre(
+        "siren",
+        "creation_ul",
+        "annee_ul",
+        "unités légales",
+        "StockUniteLegaleHistorique",
+        OPTIONNELLES_UL,
+        REMPLACEMENTS_UL,
+    ),
+    "et": _Genre(
+        "siret",
+        "creation_et",
+        "annee_et",
+        "établissements",
+        "StockEtablissementHistorique",
+        OPTIONNELLES_ET,
+        REMPLACEMENTS_ET,
+    ),
+}
+
+
+def date_reconstitution(texte: str | None, champ: str = "--date-historique") -> dt.date | None:
+    """The past date asked for (None: the stock as it is); a clear error naming ``champ`` (the
+    command's option) when invalid or in the future."""
     if texte is None:
         return None
     try:
@@ -81,13 +115,13 @@ def date_reconstitution(texte: str | None) -> dt.date | None:
     except ValueError:
         raise ErreurUtilisateur(
             f"Date de reconstitution invalide : « {texte} »",
-            champ="--date-historique",
+            champ=champ,
             correctif="Donner une date au format AAAA-MM-JJ, par exemple 2022-12-31.",
         ) from None
     if date > dt.date.today():
         raise ErreurUtilisateur(
             f"Date de reconstitution dans le futur : « {texte} »",
-            champ="--date-historique",
+            champ=champ,
             correctif="Donner une date passée : les fichiers historiques décrivent le passé.",
         )
     return date
@@ -103,24 +137,24 @@ class Reconstitution:
 
 
 def _verifier_dates(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    col_debut: str | None,
-    col_fin: str | None,
-    e_debut: str,
-    e_fin: str,
-    quoi: str,
+    con: duckdb.DuckDBPyConnection, source: Source, bornes: dict[str, str], quoi: str
 ) -> None:
-    """A filled period bound that is not a date would silently mean "no limit": refuse it."""
-    for nom, expr in ((col_debut, e_debut), (col_fin, e_fin)):
-        ligne = con.execute(
-            f"SELECT count(*), any_value(CAST({expr} AS VARCHAR)) FROM {source.sql_table()} "
-            f"WHERE {expr} IS NOT NULL AND TRY_CAST({expr} AS DATE) IS NULL"
-        ).fetchone()
-        if ligne and ligne[0]:
+    """A filled period bound that is not a date would silently mean "no limit": refuse it.
+    ``bornes``: INSEE column name -> its SQL expression; one scan of the file for all."""
+    mauvaise = {
+        nom: f"{e} IS NOT NULL AND TRY_CAST({e} AS DATE) IS NULL" for nom, e in bornes.items()
+    }
+    comptes = ", ".join(
+        f"count(*) FILTER (WHERE {m}), any_value(CAST({bornes[nom]} AS VARCHAR)) FILTER (WHERE {m})"
+        for nom, m in mauvaise.items()
+    )
+    ligne = con.execute(f"SELECT {comptes} FROM {source.sql_table()}").fetchone() or ()
+    for i, nom in enumerate(bornes):
+        nombre, exemple = ligne[2 * i], ligne[2 * i + 1]
+        if nombre:
             raise ErreurUtilisateur(
-                f"{ligne[0]} valeurs de « {nom} » ne sont pas des dates dans le fichier historique "
-                f"des {quoi} (exemple : « {ligne[1]} »)",
+                f"{nombre} valeurs de « {nom} » ne sont pas des dates dans le fichier historique "
+                f"des {quoi} (exemple : « {exemple} »)",
                 fichier=str(source.chemin),
                 champ=nom,
                 correctif="Les dates des fichiers de l'Insee s'écrivent AAAA-MM-JJ : fournir le "
@@ -132,21 +166,20 @@ def _periodes(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     vue: str,
-    requises: dict[str, str],
-    optionnelles: dict[str, str],
-    remplacements: Remplacements,
+    genre: _Genre,
     date: dt.date,
     rapport: RapportQualification,
-    quoi: str,
 ) -> dict[str, str]:
     """Temp table ``{vue}_hist``: one row per key, the period valid at ``date`` if any
     (``couvre``). Returns the view columns it replaces (column -> expression on ``h``)."""
+    quoi, optionnelles = genre.quoi, genre.optionnelles
+    requises = {"cle": genre.cle, "debut": "dateDebut", "fin": "dateFin"}
     col = resoudre_colonnes(source, requises, optionnelles, quoi=quoi)
     e = {k: source.expression(v) for k, v in col.items() if v is not None}
     e_debut, e_fin = source.expression_native(col["debut"]), source.expression_native(col["fin"])
     colonnes: dict[str, str] = {}
     absentes = []
-    for colonne_vue, (besoins, modele) in remplacements.items():
+    for colonne_vue, (besoins, modele) in genre.remplacements.items():
         presents = [b for b in besoins if b in e]
         if not presents:
             absentes.append(", ".join(optionnelles[b] for b in besoins))
@@ -158,10 +191,9 @@ def _periodes(
             f"Le fichier historique des {quoi} n'a aucune variable historisée "
             f"({', '.join(optionnelles.values())})",
             fichier=str(source.chemin),
-            correctif=f"Fournir le stock historique des {quoi} de l'Insee "
-            f"({'StockUniteLegaleHistorique' if requises['cle'] == 'siren' else 'StockEtablissementHistorique'}).",
+            correctif=f"Fournir le stock historique des {quoi} de l'Insee ({genre.fichier_insee}).",
         )
-    _verifier_dates(con, source, col["debut"], col["fin"], e_debut, e_fin, quoi)
+    _verifier_dates(con, source, {"dateDebut": e_debut, "dateFin": e_fin}, quoi)
     if absentes:
         rapport.avertissements.append(
             f"Colonnes absentes du fichier historique des {quoi} ({source.chemin.name}) : "
@@ -195,26 +227,6 @@ def _periodes(
     return {c: f"struct_extract(h.p, '{c}')" for c in colonnes}
 
 
-def _tranches_posterieures(
-    con: duckdb.DuckDBPyConnection,
-    vue: str,
-    annee: str,
-    quoi: str,
-    date: dt.date,
-    rapport: RapportQualification,
-) -> None:
-    """Warn about headcount brackets of a year after the date (INSEE does not historise them)."""
-    posterieures = con.execute(
-        f"SELECT count(*) FROM {vue} WHERE TRY_CAST({annee} AS INTEGER) > {date.year}"
-    ).fetchone()[0]  # type: ignore[index]
-    if posterieures:
-        rapport.avertissements.append(
-            f"{posterieures} {quoi} ont une tranche d'effectif d'une année postérieure au "
-            f"{date.isoformat()} : l'Insee n'historise pas les tranches, les emplois estimés "
-            "sont ceux de cette année-là."
-        )
-
-
 def appliquer(
     con: duckdb.DuckDBPyConnection,
     reconstitution: Reconstitution,
@@ -225,30 +237,15 @@ def appliquer(
     existed at the date, with their historised values of that date."""
     date = reconstitution.date
     d = f"DATE '{date.isoformat()}'"
-    if vue == "ul":
-        source, cle, creation, quoi = (
-            reconstitution.unites_legales,
-            "siren",
-            "creation_ul",
-            "unités légales",
-        )
-        requises, optionnelles, remplacements = REQUISES_UL, OPTIONNELLES_UL, REMPLACEMENTS_UL
-    else:
-        source, cle, creation, quoi = (
-            reconstitution.etablissements,
-            "siret",
-            "creation_et",
-            "établissements",
-        )
-        requises, optionnelles, remplacements = REQUISES_ET, OPTIONNELLES_ET, REMPLACEMENTS_ET
+    genre = GENRES[vue]
+    source = reconstitution.unites_legales if vue == "ul" else reconstitution.etablissements
+    creation = genre.creation
     apres = f"coalesce(TRY_CAST(c.{creation} AS DATE) > {d}, FALSE)"
     if source is None:
         existe, jointure, colonnes = f"NOT {apres}", "", {}
     else:
-        colonnes = _periodes(
-            con, source, vue, requises, optionnelles, remplacements, date, rapport, quoi
-        )
-        jointure = f"LEFT JOIN {vue}_hist h ON h.cle = TRY_CAST(c.{cle} AS BIGINT)"
+        colonnes = _periodes(con, source, vue, genre, date, rapport)
+        jointure = f"LEFT JOIN {vue}_hist h ON h.cle = TRY_CAST(c.{genre.cle} AS BIGINT)"
         existe = f"(h.cle IS NULL OR h.couvre) AND NOT {apres}"
     if vue == "et":  # ul_absents: made by the legal units' pass, which always runs first
         existe += " AND NOT EXISTS (SELECT 1 FROM ul_absents a WHERE a.siren = c.siren_et)"
@@ -269,14 +266,23 @@ def appliquer(
         f"CREATE TEMP VIEW {vue}_src AS SELECT {etoile} FROM {vue}_courant c {jointure} WHERE {existe}"
     )
     sans = f"count(*) FILTER (WHERE h.cle IS NULL AND {existe})" if source is not None else "0"
-    absents, sans_historique = con.execute(
-        f"SELECT count(*) FILTER (WHERE NOT ({existe})), {sans} FROM {vue}_courant c {jointure}"
+    # headcount brackets are not historised: those of a later year are counted in the same
+    # pass (for the legal units, only when their bracket gives the jobs: no establishments)
+    tranches = rapport.mode == "unites_legales" or vue == "et"
+    annee = f"TRY_CAST(c.{genre.annee} AS INTEGER) > {date.year}" if tranches else "FALSE"
+    absents, sans_historique, posterieures = con.execute(
+        f"SELECT count(*) FILTER (WHERE NOT ({existe})), {sans}, "
+        f"count(*) FILTER (WHERE ({existe}) AND {annee}) FROM {vue}_courant c {jointure}"
     ).fetchone()  # type: ignore[misc]
+    if posterieures:
+        rapport.avertissements.append(
+            f"{posterieures} {genre.quoi} ont une tranche d'effectif d'une année postérieure au "
+            f"{date.isoformat()} : l'Insee n'historise pas les tranches, les emplois estimés "
+            "sont ceux de cette année-là."
+        )
     if vue == "ul":
         rapport.unites_legales_absentes_a_la_date = int(absents)
         rapport.unites_legales_sans_historique = int(sans_historique)
-        if rapport.mode == "unites_legales":  # their jobs come from the legal units' bracket
-            _tranches_posterieures(con, "ul_src", "annee_ul", "unités légales", date, rapport)
         con.execute(
             f"CREATE TEMP TABLE ul_absents AS SELECT c.siren FROM ul_courant c {jointure} "
             f"WHERE c.siren IS NOT NULL AND NOT ({existe})"
@@ -284,4 +290,3 @@ def appliquer(
     else:
         rapport.etablissements_absents_a_la_date = int(absents)
         rapport.etablissements_sans_historique = int(sans_historique)
-        _tranches_posterieures(con, "et_src", "annee_et", "établissements", date, rapport)

@@ -105,13 +105,10 @@ class TerritoiresLike(Protocol):
     def communes_avec_qpv(self, millesime: str) -> set[str]: ...
 
 
-_lit = litteral  # a SQL string literal (essq.sql)
-
-
 def _preparer_connexion(memoire: str, dossier_temp: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute(f"SET memory_limit = {_lit(memoire)}")
-    con.execute(f"SET temp_directory = {_lit(str(dossier_temp))}")
+    con.execute(f"SET memory_limit = {litteral(memoire)}")
+    con.execute(f"SET temp_directory = {litteral(str(dossier_temp))}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     con.execute(
@@ -215,10 +212,10 @@ def _expr_qualification(
         "fonds_dotation": "sur la liste des fonds de dotation",
     }
     for t in listes:
-        raisons.append(f"CASE WHEN {liste(t)} THEN {_lit(libelles[t])} END")
+        raisons.append(f"CASE WHEN {liste(t)} THEN {litteral(libelles[t])} END")
     raison = f"(CASE WHEN {ess} THEN 'ESS : ' ELSE 'hors ESS : ' END || concat_ws(' ; ', {', '.join(raisons)}))"
     famille = (
-        f"(CASE WHEN {ess} THEN coalesce(famille_cj, {_lit(table.famille_hors_statut)}) "
+        f"(CASE WHEN {ess} THEN coalesce(famille_cj, {litteral(table.famille_hors_statut)}) "
         "ELSE 'hors_ess' END)"
     )
     return {
@@ -234,7 +231,7 @@ def _expr_qualification(
 def _prefixes(colonne: str, prefixes: Sequence[str]) -> str:
     if not prefixes:
         return "FALSE"
-    return "(" + " OR ".join(f"starts_with({colonne}, {_lit(p)})" for p in prefixes) + ")"
+    return "(" + " OR ".join(f"starts_with({colonne}, {litteral(p)})" for p in prefixes) + ")"
 
 
 def _rejeter(
@@ -373,7 +370,7 @@ def _exclusion_naf(naf: str, exclusions_naf: bool) -> str:
     if not (exclusions_naf and table.exclusions_naf):
         return "CAST(NULL AS VARCHAR)"
     cas = " ".join(
-        f"WHEN starts_with({naf}, {_lit(p)}) THEN {_lit(p + ' : ' + c)}"
+        f"WHEN starts_with({naf}, {litteral(p)}) THEN {litteral(p + ' : ' + c)}"
         for p, c in table.exclusions_naf
     )
     return f"(CASE {cas} END)"
@@ -407,7 +404,7 @@ def _creer_combinaisons(
     table = nom.table_cj()
     exclusions = ["CAST(NULL AS VARCHAR)"]
     if exclusions_naf:
-        exclusions += [_lit(p + " : " + c) for p, c in table.exclusions_naf]
+        exclusions += [litteral(p + " : " + c) for p, c in table.exclusions_naf]
     q = _expr_qualification(
         cj="k_cj",
         flag="k_flag",
@@ -455,7 +452,9 @@ def _en_enum(con: duckdb.DuckDBPyConnection, table: str, colonne: str) -> None:
         ).fetchall()
     ]
     if valeurs:
-        con.execute(f"CREATE TYPE enum_{table}_{colonne} AS ENUM ({', '.join(map(_lit, valeurs))})")
+        con.execute(
+            f"CREATE TYPE enum_{table}_{colonne} AS ENUM ({', '.join(map(litteral, valeurs))})"
+        )
         con.execute(f"ALTER TABLE {table} ALTER {colonne} TYPE enum_{table}_{colonne}")
 
 
@@ -600,10 +599,9 @@ def _vue_etablissements(
         r"WHERE regexp_full_match(siret, '\d{14}') AND siren_et <> substr(siret, 1, 9)",
     )
     valide = r"(regexp_full_match(siret, '\d{14}') AND siren_et = substr(siret, 1, 9))"
-    if reconstitution is None:
-        _vue_dedoublonnee(con, rapport, fichier, "et", "siret", valide)
-    else:
-        _vue_dedoublonnee(con, rapport, fichier, "et", "siret", valide, brut, "et_courant")
+    cible = "et" if reconstitution is None else "et_courant"
+    _vue_dedoublonnee(con, rapport, fichier, "et", "siret", valide, brut, cible)
+    if reconstitution is not None:
         historique.appliquer(con, reconstitution, "et", rapport)  # et_courant -> et_src
         con.execute("CREATE TEMP VIEW et AS SELECT * FROM et_src")
     return col
@@ -1009,14 +1007,13 @@ def _sources(
 
 @contextlib.contextmanager
 def _reconstitution(
-    date: str | None,
+    jour: dt.date | None,
     unites_legales: Path | None,
     etablissements: Path | None,
     avec_etablissements: bool,
     dossier_temp: Path,
 ) -> Iterator[historique.Reconstitution | None]:
     """The historical stocks opened for the duration (None: the stock as it is)."""
-    jour = historique.date_reconstitution(date)
     if jour is None:
         if unites_legales is not None or etablissements is not None:
             raise ErreurUtilisateur(
@@ -1114,7 +1111,7 @@ def qualifier(
     mode = "etablissements" if etab is not None else "unites_legales"
     hist_ul = Path(historique_unites_legales) if historique_unites_legales is not None else None
     hist_et = Path(historique_etablissements) if historique_etablissements is not None else None
-    historique.date_reconstitution(date_historique)  # bad dates fail before any work
+    jour = historique.date_reconstitution(date_historique)  # bad dates fail before any work
     rapport = RapportQualification(sortie=str(sortie), mode=mode)
     preparation: _EnFond | None = None
     if etab is not None:
@@ -1126,7 +1123,7 @@ def qualifier(
     with (
         tempfile.TemporaryDirectory(prefix=".essq-sirene-", dir=sortie.parent) as tmp,
         _sources(unites_legales, etab, Path(tmp)) as (src_ul, src_et),
-        _reconstitution(date_historique, hist_ul, hist_et, etab is not None, Path(tmp)) as rec,
+        _reconstitution(jour, hist_ul, hist_et, etab is not None, Path(tmp)) as rec,
     ):
         historiques = (rec.unites_legales, rec.etablissements) if rec is not None else ()
         for s in (src_ul, src_et, *historiques):

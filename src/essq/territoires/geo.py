@@ -102,9 +102,6 @@ def couches_avec_code(
             yield couche, code
 
 
-_sql_texte = litteral  # a SQL string literal (essq.sql)
-
-
 def membres_vecteur(chemin: Path) -> list[str]:
     """Vector members of a zip: the GeoJSON ones if any, else GeoPackage, else Shapefiles."""
     try:
@@ -196,7 +193,7 @@ def lire_vecteur(chemin: Path | str) -> list[Couche]:
         for source, origine in cibles:
             try:
                 meta = con.execute(
-                    f"SELECT layers FROM ST_Read_Meta({_sql_texte(source)})"
+                    f"SELECT layers FROM ST_Read_Meta({litteral(source)})"
                 ).fetchall()
             except duckdb.Error as exc:
                 raise ErreurUtilisateur(
@@ -240,7 +237,7 @@ def _lire_couche(
     nom = meta["name"]
     requete = (
         f"SELECT * EXCLUDE (geom), ST_AsWKB(geom) AS __wkb_essq "
-        f"FROM ST_Read({_sql_texte(source)}, layer={_sql_texte(nom)})"
+        f"FROM ST_Read({litteral(source)}, layer={litteral(nom)})"
     )
     try:
         rel = con.execute(requete)
