@@ -207,6 +207,8 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
     with Entrepot.ouvrir(copie) as e:
         sirene = e.indicateurs("france", date_stock=avant)["sources"][0]
         assert "reconstitué" in sirene["attribution"] and sirene["methode"]
+        assert sirene["reconstitue"] is True
+        assert e.indicateurs("france", date_stock=apres)["sources"][0]["reconstitue"] is False
         # the evolution cites the SIRENE stock of both dates, the rebuilt one as such
         evo = e.evolution("france", date_debut=avant, date_fin=apres)
         sirene_evo = [

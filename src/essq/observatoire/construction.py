@@ -462,7 +462,8 @@ def _construire_dans(
             verifier_qualifie(con, qualifie, millesimes)
             # count(*) without a filter is answered from the Parquet footers.
             lignes = (
-                con.execute(f"SELECT count(*) FROM read_parquet({litteral(qualifie)})").fetchone() or (0,)
+                con.execute(f"SELECT count(*) FROM read_parquet({litteral(qualifie)})").fetchone()
+                or (0,)
             )[0]
             con.execute(_sql_brut(qualifie, millesimes))
             actifs, ess_actifs = con.execute(

@@ -81,6 +81,7 @@ def sources(
         "date": date_stock,
         "licence": LICENCE,
         "attribution": f"INSEE, base SIRENE, stock au {date_stock}",
+        "reconstitue": reconstitue,
     }
     if reconstitue:
         sirene["jeu"] = (
@@ -116,9 +117,7 @@ RECONSTITUE = "reconstitué à partir des stocks historiques"
 
 def sources_reconstituees(liste: list[dict[str, Any]]) -> bool:
     """Do these ``sources`` (an answer's) cite a SIRENE stock rebuilt from history?"""
-    return any(
-        x.get("producteur") == "INSEE" and RECONSTITUE in x.get("attribution", "") for x in liste
-    )
+    return any(x.get("reconstitue") is True for x in liste)
 
 
 def libelle_stock(date_stock: str, reconstitue: bool, *, sirene: bool = False) -> str:

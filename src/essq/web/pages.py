@@ -92,7 +92,6 @@ def creer_gabarits() -> Jinja2Templates:
         LIBELLES_PERIMETRES=LIBELLES_PERIMETRES,
         LIBELLES_COLLECTIONS=LIBELLES_COLLECTIONS,
         LICENCE=LICENCE,
-        libelle_stock=libelle_stock,
     )
     g.env.filters["urlencode_params"] = lambda d: urlencode(d, doseq=True)
     g.env.filters["capitalize_premier"] = lambda t: t[:1].upper() + t[1:]
@@ -112,8 +111,12 @@ def creer_routeur_web(service: Service, gabarits: Jinja2Templates) -> APIRouter:
         contexte.setdefault("titre", "ESS Quartiers")
         contexte["donnees_demo"] = service.donnees_demo()
         contexte["chemin"] = request.url.path
-        contexte["stock_reconstitue"] = _stock_reconstitue
+        contexte["stock_au"] = _stock_au
         return gabarits.TemplateResponse(request, gabarit, contexte, status_code=statut)
+
+    def _stock_au(date: str, sirene: bool = False) -> str:
+        """« stock au D », or « état au D reconstitué… » for a date rebuilt from history."""
+        return libelle_stock(date, _stock_reconstitue(date), sirene=sirene)
 
     def _stock_reconstitue(date: str) -> bool:
         """Was this stock date rebuilt from INSEE's history (pages say so next to the date)?"""
