@@ -19,6 +19,20 @@ runner = CliRunner()
 DATES = ("2026-09-30", "2026-10-31")
 
 
+def construire_cli(stock: Path, home: Path, *options: str) -> list[str]:
+    """``essq construire`` on a demo stock folder (Parquet files), with extra options."""
+    return [
+        "construire",
+        "--etablissements",
+        str(stock / "StockEtablissement_utf8.parquet"),
+        "--unites-legales",
+        str(stock / "StockUniteLegale_utf8.parquet"),
+        "--home",
+        str(home),
+        *options,
+    ]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     generateur = pytest.importorskip("essq.generateur.demo")
@@ -32,20 +46,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     qpv.importer_qpv([donnees / "qpv" / "qpv2015_demo_wgs84.geojson"], "2015", home=home)
     for date in DATES:
         stock = donnees / "sirene" / date
-        r = runner.invoke(
-            app,
-            [
-                "construire",
-                "--etablissements",
-                str(stock / "StockEtablissement_utf8.parquet"),
-                "--unites-legales",
-                str(stock / "StockUniteLegale_utf8.parquet"),
-                "--date-stock",
-                date,
-                "--home",
-                str(home),
-            ],
-        )
+        r = runner.invoke(app, construire_cli(stock, home, "--date-stock", date))
         assert r.exit_code == 0, (r.output, r.exception)
     return donnees, home
 
@@ -138,21 +139,16 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
     stock = donnees / "sirene" / apres
     r = runner.invoke(
         app,
-        [
-            "construire",
-            "--etablissements",
-            str(stock / "StockEtablissement_utf8.parquet"),
-            "--unites-legales",
-            str(stock / "StockUniteLegale_utf8.parquet"),
+        construire_cli(
+            stock,
+            copie,
             "--historique-etablissements",
             str(stock / "StockEtablissementHistorique_utf8.csv"),
             "--historique-unites-legales",
             str(stock / "StockUniteLegaleHistorique_utf8.parquet"),
             "--date-stock",
             avant,
-            "--home",
-            str(copie),
-        ],
+        ),
     )
     assert r.exit_code == 0, (r.output, r.exception)
     con = duckdb.connect()
@@ -351,15 +347,7 @@ def test_serie_de_dates_reconstituees(demo: tuple[Path, Path], tmp_path: Path) -
     copie = tmp_path / "home"
     shutil.copytree(home, copie)
     stock = donnees / "sirene" / DATES[-1]
-    base = [
-        "construire",
-        "--etablissements",
-        str(stock / "StockEtablissement_utf8.parquet"),
-        "--unites-legales",
-        str(stock / "StockUniteLegale_utf8.parquet"),
-        "--home",
-        str(copie),
-    ]
+    base = construire_cli(stock, copie)
     r = runner.invoke(
         app,
         [
