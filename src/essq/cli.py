@@ -23,18 +23,6 @@ __all__ = ["OptionHome", "app", "main"]  # noqa: F822 (app: built on first use, 
 cli_fr.installer()
 
 
-# Packages that contribute commands, in the order they appear in ``essq --help``.
-MODULES_CLI = (
-    "essq.generateur.cli",
-    "essq.territoires.cli",
-    "essq.sirene.cli",
-    "essq.observatoire.cli",
-    "essq.referentiel.cli",
-    "essq.diagnostics.cli",
-    "essq.rapports.cli",
-    "essq.web.cli",
-    "essq.demo",
-)
 # Command or group name -> the module that registers it. ``essq NAME …`` imports that module
 # only: a short command such as ``essq indicateurs`` does not pay for the imports of every
 # other package (diagnostics, référentiel, web…). tests/test_cli.py checks this table against
@@ -55,6 +43,8 @@ COMMANDES = {
     "servir": "essq.web.cli",
     "demo": "essq.demo",
 }
+# Packages that contribute commands, in the order they appear in ``essq --help``.
+MODULES_CLI = tuple(dict.fromkeys(COMMANDES.values()))
 
 
 def _version(valeur: bool) -> None:
