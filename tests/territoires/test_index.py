@@ -199,3 +199,58 @@ def test_un_point_egal_lot(geoms: list[shapely.Geometry], graine: int, pas: floa
         c, p, dk = index.localiser_point(float(x[k]), float(y[k]))
         assert (c, p) == (contenant[k], proche[k]), k
         assert dk == distance[k] or (np.isnan(dk) and np.isnan(distance[k])), k
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    geoms=polygones(),
+    multi=st.booleans(),
+    graine=st.integers(0, 2**31 - 1),
+    pas=st.sampled_from([13.0, 100.0]),
+)
+def test_distances_du_noyau_identiques_a_geos(
+    geoms: list[shapely.Geometry], multi: bool, graine: int, pas: float
+) -> None:
+    """The compiled batch kernel gives GEOS's distances bit for bit (same segments, same
+    formula), and the nearest polygon with the smallest index on ties, for polygons with
+    holes, multipolygons and points everywhere outside them (near, on the grid's edge, far)."""
+    if multi and len(geoms) > 1:  # a QPV in several parts
+        geoms = [shapely.MultiPolygon([geoms[0], geoms[-1]])] + geoms[1:-1]
+        if not geoms[0].is_valid:
+            geoms = [shapely.make_valid(geoms[0])] + geoms[1:]
+    rng = np.random.default_rng(graine)
+    index = IndexZone.construire(
+        np.array(geoms, dtype=object), 2154, pas_fin=pas, pas_distance=4 * pas, marge=2000
+    )
+    sommets = shapely.get_coordinates(np.array(geoms, dtype=object))
+    pts = np.vstack(
+        [
+            np.column_stack(
+                [rng.uniform(X0 - 4000, X0 + 8000, 400), rng.uniform(Y0 - 4000, Y0 + 8000, 400)]
+            ),
+            sommets + rng.normal(0, 3, sommets.shape),  # just off the boundaries
+        ]
+    )
+    x, y = pts[:, 0], pts[:, 1]
+    attendu, dmin, toutes = _brute(geoms, x, y)
+    dehors = attendu < 0
+    ip, d = index.plus_proche_exterieurs(x[dehors], y[dehors])
+    assert np.array_equal(d, dmin[dehors])  # exactly GEOS's value, not an approximation
+    premier = np.argmax(toutes[:, dehors] == dmin[dehors], axis=0)  # smallest index at dmin
+    assert np.array_equal(ip, premier)
+
+
+def test_noyau_sans_numba_au_chargement() -> None:
+    """Loading an index and answering one point never imports numba (API start-up time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, shapely\n"
+        "from essq.territoires.index import IndexZone\n"
+        "i = IndexZone.construire(np.array([shapely.box(0, 0, 10, 10)]), 2154)\n"
+        "assert i.localiser_point(50.0, 5.0)[1] == 0\n"
+        "print('numba' in sys.modules)\n"
+    )
+    sortie = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert sortie.stdout.strip() == "False", sortie.stderr

@@ -393,13 +393,14 @@ def _creer_combinaisons(
     listes: dict[str, str],
     exclusions_naf: bool,
     exclure_fdd: bool,
-) -> None:
+) -> dict[str, str]:
     """Table ``qualif_combo``: the ESS verdict of every combination of what it depends on.
 
     The verdict of a row depends only on (legal unit found, catégorie juridique, INSEE flag,
     NAF exclusion, presence on each imported list): a few thousand combinations against
     millions of rows. The rules (_expr_qualification) run once per combination here; each row
-    then gets its verdict by a join (``_jointure_combinaisons``).
+    then gets its verdict by a join (``_jointure_combinaisons``). Returns the SQL type of the
+    keys ``cj``, ``flag`` and ``excl`` (ENUM of their values).
     """
     table = nom.table_cj()
     exclusions = ["CAST(NULL AS VARCHAR)"]
@@ -441,10 +442,17 @@ def _creer_combinaisons(
     # hands them to Arrow (then Parquet) as dictionary-encoded columns.
     for colonne in ("famille_ess", "famille_statutaire", "sources_ess", "raison_ess"):
         _en_enum(con, "qualif_combo", colonne)
+    # The keys too: the establishments' query carries them through its largest join as
+    # one-byte codes (see _sql_etablissements); VARCHAR when a key has no value at all.
+    return {
+        cle: _en_enum(con, "qualif_combo", f"k_{cle}") or "VARCHAR"
+        for cle in ("cj", "flag", "excl")
+    }
 
 
-def _en_enum(con: duckdb.DuckDBPyConnection, table: str, colonne: str) -> None:
-    """Turn a text column of a small reference table into an ENUM of its distinct values."""
+def _en_enum(con: duckdb.DuckDBPyConnection, table: str, colonne: str) -> str | None:
+    """Turn a text column of a small reference table into an ENUM of its distinct values;
+    the ENUM's name, None when the column has no value."""
     valeurs = [
         r[0]
         for r in con.execute(
@@ -456,6 +464,8 @@ def _en_enum(con: duckdb.DuckDBPyConnection, table: str, colonne: str) -> None:
             f"CREATE TYPE enum_{table}_{colonne} AS ENUM ({', '.join(map(litteral, valeurs))})"
         )
         con.execute(f"ALTER TABLE {table} ALTER {colonne} TYPE enum_{table}_{colonne}")
+        return f"enum_{table}_{colonne}"
+    return None
 
 
 def _jointure_combinaisons(listes: dict[str, str], trouvee: str) -> str:
@@ -473,7 +483,7 @@ def _jointure_combinaisons(listes: dict[str, str], trouvee: str) -> str:
 def _sql_colonnes_combinaison(listes: dict[str, str]) -> str:
     """The ESS qualification columns, the same in both outputs, from ``qualif_combo``."""
     return f"""k.famille_ess, k.famille_statutaire, k.ess, k.sources_ess, k.raison_ess,
-        flag_insee AS indicateur_ess_insee
+        CASE WHEN flag_insee IN ('O', 'N') THEN flag_insee END AS indicateur_ess_insee
         {_colonnes_listes_sortie(listes)}"""
 
 
@@ -608,26 +618,48 @@ def _vue_etablissements(
 
 
 def _sql_etablissements(
-    listes: dict[str, str], exclusions_naf: bool, employeur_present: bool
+    listes: dict[str, str],
+    exclusions_naf: bool,
+    employeur_present: bool,
+    types: Mapping[str, str] | None = None,
 ) -> str:
     """One row per establishment, joined to its legal unit; the ESS verdict comes from
-    ``qualif_combo`` (the NAF exclusion looks at the legal unit's NAF, else the establishment's)."""
+    ``qualif_combo`` (the NAF exclusion looks at the legal unit's NAF, else the establishment's).
+    ``types``: SQL types of the combination keys, from :func:`_creer_combinaisons`."""
+    t = {"cj": "VARCHAR", "flag": "VARCHAR", "excl": "VARCHAR", **(types or {})}
     cols_l, joins_l = _jointures_listes(listes, "e.siren_et")
     colonnes_nomenclatures, jointures_nomenclatures = _sql_nomenclatures("et")
-    masque = "(statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR k.personne_physique OR NOT ul_trouvee)"
+    masque = "(statut_et IN ('P', 'N') OR ul_masquee OR k.personne_physique OR NOT ul_trouvee)"
     employeur = (
         "CASE employeur_et WHEN 'O' THEN TRUE WHEN 'N' THEN FALSE END"
         if employeur_present
         else "t.employeur"
     )
     coord = "coalesce(TRY_CAST({c} AS DOUBLE), TRY_CAST(replace({c}, ',', '.') AS DOUBLE))"
-    exclusion = _exclusion_naf("coalesce(u.naf_ul, e.naf_et)", exclusions_naf)
+    exclusion_ul = _exclusion_naf("naf_ul", exclusions_naf)
+    exclusion_et = _exclusion_naf("e.naf_et", exclusions_naf)
+    # The legal units are the join's hash table (tens of millions of rows at the national
+    # scale). It carries small codes instead of texts (integer key, booleans, ENUM of the
+    # catégories juridiques, flags and NAF exclusions met), so that it stays in memory:
+    # spilling it to disk doubled the national join's time. Both keys are 9 digits for every
+    # row kept (the others are rejected by motif_rejet), so the match is the text match.
+    # The NAF exclusion is the legal unit's NAF's, else the establishment's.
     return f"""
-    WITH q AS (
-        SELECT e.*, u.siren IS NOT NULL AS ul_trouvee, u.cj, u.flag_insee, u.statut_ul,
-               u.denomination_ul, {exclusion} AS exclusion_naf {cols_l}
+    WITH u AS (
+        SELECT CAST(siren AS INTEGER) AS cle, TRUE AS trouvee,
+               CAST(cj AS {t["cj"]}) AS cj,
+               CAST(CASE WHEN flag_insee IN ('O', 'N') THEN flag_insee END AS {t["flag"]})
+                 AS flag_insee,
+               statut_ul IN ('P', 'N') AS masquee, denomination_ul,
+               naf_ul IS NOT NULL AS a_naf, CAST({exclusion_ul} AS {t["excl"]}) AS exclusion_ul
+        FROM ul
+    ), q AS (
+        SELECT e.*, coalesce(u.trouvee, FALSE) AS ul_trouvee, u.cj, u.flag_insee,
+               coalesce(u.masquee, FALSE) AS ul_masquee, u.denomination_ul,
+               CASE WHEN u.a_naf THEN u.exclusion_ul
+                    ELSE CAST({exclusion_et} AS {t["excl"]}) END AS exclusion_naf {cols_l}
         FROM et e
-        LEFT JOIN ul u ON u.siren = e.siren_et {joins_l}
+        LEFT JOIN u ON u.cle = TRY_CAST(e.siren_et AS INTEGER) {joins_l}
     )
     SELECT
         CASE WHEN siret IS NULL OR NOT regexp_full_match(siret, '[0-9]{{14}}')
@@ -641,7 +673,7 @@ def _sql_etablissements(
              WHEN list_contains(['false', '0', 'n', 'non', 'f'], siege_et) THEN FALSE
         END AS etablissement_siege,
         CASE WHEN statut_et IN ('P', 'N') THEN 'P' ELSE 'O' END AS statut_diffusion,
-        CASE WHEN statut_et IN ('P', 'N') OR statut_ul IN ('P', 'N') OR k.personne_physique
+        CASE WHEN statut_et IN ('P', 'N') OR ul_masquee OR k.personne_physique
              THEN NULL ELSE denomination_ul END AS denomination,
         CASE WHEN {masque} THEN NULL ELSE enseigne_et END AS enseigne,
         cj AS categorie_juridique,
@@ -957,6 +989,11 @@ class _EnFond:
 
 
 def _communes_qpv_de(territoires: TerritoiresLike) -> tuple[TerritoiresLike, pa.Array]:
+    """The sorted codes of the communes hosting a QPV (any millésime); the distance kernel is
+    made ready meanwhile (this runs in the background while DuckDB starts reading)."""
+    prechauffer = getattr(territoires, "preparer_distances", None)
+    if prechauffer is not None:
+        prechauffer()
     avec_qpv: set[str] = set()
     for m in territoires.millesimes_qpv:
         avec_qpv |= set(territoires.communes_avec_qpv(m))
@@ -964,7 +1001,7 @@ def _communes_qpv_de(territoires: TerritoiresLike) -> tuple[TerritoiresLike, pa.
 
 
 def _preparer_territoires(home: Path | str | None) -> tuple[TerritoiresLike, pa.Array]:
-    """The territories and the sorted codes of the communes hosting a QPV (any millésime)."""
+    """The territories and what :func:`_communes_qpv_de` gives."""
     return _communes_qpv_de(_charger_territoires(home))
 
 
@@ -1152,9 +1189,11 @@ def qualifier(
                     total = _nombre_lignes(src_ul)
                 else:
                     col = _vue_etablissements(con, src_et, rapport, dedoublonner, rec)
-                    _creer_combinaisons(con, tables_listes, exclusions_naf, exclure_fonds_dotation)
+                    types = _creer_combinaisons(
+                        con, tables_listes, exclusions_naf, exclure_fonds_dotation
+                    )
                     sql = _sql_etablissements(
-                        tables_listes, exclusions_naf, col["employeur"] is not None
+                        tables_listes, exclusions_naf, col["employeur"] is not None, types
                     )
                     total = _nombre_lignes(src_et)
                 _executer(

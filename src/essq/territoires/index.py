@@ -16,20 +16,26 @@ smallest index is the smallest code.
 Distance: a dense grid of ``pas_distance``-metre cells over the territory (plus a margin)
 keeps, for each cell, every QPV that can be the nearest one for some point of the cell
 (those whose distance to the cell is at most the smallest upper bound of the distance from
-any point of the cell to a QPV). Distances are then computed exactly with
-``shapely.distance`` on those candidates; points outside the grid use the STRtree.
+any point of the cell to a QPV). Distances to those candidates are then computed exactly,
+with GEOS's formula, by the compiled kernel of :mod:`essq.territoires.segments` (one point:
+``shapely.distance``); points outside the grid use the STRtree.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    from essq.territoires.segments import Segments
 
 VERSION_INDEX = 1
 SANS = np.iinfo(np.int32).max
@@ -68,13 +74,27 @@ class IndexZone:
         shapely.intersects_xy(self.geometries, shapely.get_x(dedans), shapely.get_y(dedans))
         self.arbre = shapely.STRtree(self.geometries)
         self._bornes = shapely.bounds(self.geometries)
-        self._bornes_col = tuple(np.ascontiguousarray(self._bornes[:, k]) for k in range(4))
+        x0, y0, x1, y1 = (np.ascontiguousarray(self._bornes[:, k]) for k in range(4))
+        self._bornes_col = (x0, y0, x1, y1)
         self._bords = shapely.boundary(self.geometries)
         # Python copies for the single-point path (a few thousand polygons at most)
         self._bornes_liste: list[tuple[float, float, float, float]] = [
             tuple(b) for b in self._bornes.tolist()
         ]
         self._cle_max = int(self.cles[-1]) if len(self.cles) else -1
+        self._segments: Segments | None = None
+        self._verrou_segments = threading.Lock()
+
+    @property
+    def segments(self) -> Segments:
+        """Boundary segments for the batch distances, built on first use (numba is imported
+        then: the single-point path never needs it)."""
+        with self._verrou_segments:  # batches run in threads: build once
+            if self._segments is None:
+                from essq.territoires.segments import Segments
+
+                self._segments = Segments.depuis(self.geometries)
+            return self._segments
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -308,9 +328,9 @@ class IndexZone:
         """Nearest polygon index (smallest code on ties) and exact distance in metres.
 
         ``exterieurs=True`` promises that no point lies inside a polygon: distances are then
-        computed to the boundaries, which skips GEOS's point-in-polygon test (about 15 %).
+        skips the point-in-polygon test. Distances to the boundaries are computed by the
+        compiled kernel of :mod:`essq.territoires.segments` (the same values as GEOS).
         """
-        cibles = self._bords if exterieurs else self.geometries
         n = len(x)
         idx = np.full(n, -1, dtype=np.int64)
         dist = np.full(n, np.nan)
@@ -335,50 +355,23 @@ class IndexZone:
                 dans[lignes[sans_candidat]] = False
                 lignes, cellule = lignes[~sans_candidat], cellule[~sans_candidat]
         if len(lignes):
-            debut = self.dist_ptr[cellule]
-            tailles = self.dist_ptr[cellule + 1] - debut
-            pts = np.repeat(np.arange(len(lignes)), tailles)
-            offs = np.arange(int(tailles.sum())) - np.repeat(np.cumsum(tailles) - tailles, tailles)
-            cands = self.dist_idx[np.repeat(debut, tailles) + offs]
             xl, yl = x[lignes], y[lignes]
-            # lower bound: squared distance to the candidate's bounding box (cheap, vectorised,
-            # in place: a batch has several candidates for each of its million points)
-            px, py = np.repeat(xl, tailles), np.repeat(yl, tailles)
-            x0, y0, x1, y1 = self._bornes_col
-            dx = np.subtract(x0[cands], px)
-            np.maximum(dx, np.subtract(px, x1[cands], out=px), out=dx)
-            np.maximum(dx, 0.0, out=dx)
-            dy = np.subtract(y0[cands], py)
-            np.maximum(dy, np.subtract(py, y1[cands], out=py), out=dy)
-            np.maximum(dy, 0.0, out=dy)
-            np.multiply(dx, dx, out=dx)
-            minorant2 = np.add(dx, np.multiply(dy, dy, out=dy), out=dx)
-            del px, py, dy
-            # exact distance first to each point's candidate with the smallest lower bound,
-            # then only to the candidates whose lower bound does not exceed it.
-            # Pairs are grouped by point (pts is non-decreasing): per-group reductions use
-            # reduceat on the group starts (every point in the grid has >= 1 candidate).
-            debuts = np.flatnonzero(np.r_[True, pts[1:] != pts[:-1]])
-            mini = np.minimum.reduceat(minorant2, debuts)
-            atteint = np.flatnonzero(minorant2 == np.repeat(mini, tailles))
-            premier = atteint[np.r_[True, pts[atteint][1:] != pts[atteint][:-1]]]
-            points = shapely.points(xl, yl)
-            d = np.full(len(cands), np.inf)
-            d[premier] = shapely.distance(cibles[cands[premier]], points)
-            dmin = d[premier]  # one per point, in point order
-            # (squared bound with a relative margin: a candidate too many costs one distance,
-            # a candidate missed by a rounding error would give a wrong answer)
-            seuil = dmin * dmin * (1 + 1e-9) + 1e-9
-            masque = minorant2 <= np.repeat(seuil, tailles)
-            masque[premier] = False
-            reste = np.flatnonzero(masque)
-            if len(reste):
-                d[reste] = shapely.distance(cibles[cands[reste]], points[pts[reste]])
-                dmin = np.minimum.reduceat(d, debuts)
-            egal = d <= np.repeat(dmin, tailles)
-            imin = np.minimum.reduceat(np.where(egal, cands, SANS), debuts)
-            idx[lignes] = imin
-            dist[lignes] = dmin
+            dedans = np.full(len(lignes), -1, dtype=np.int32)
+            if not exterieurs:  # a point inside a polygon is at distance 0 from it
+                dedans = self.contenant(xl, yl)
+            dehors = np.flatnonzero(dedans < 0)
+            ip, d = self.segments.plus_proches(
+                xl[dehors],
+                yl[dehors],
+                cellule[dehors],
+                self.dist_ptr,
+                self.dist_idx,
+                self._bornes_col,
+            )
+            idx[lignes] = dedans
+            dist[lignes] = 0.0
+            idx[lignes[dehors]] = ip
+            dist[lignes[dehors]] = d
         hors = np.flatnonzero(~dans & np.isfinite(x) & np.isfinite(y))
         if len(hors) and self.arbre is not None:
             points = shapely.points(x[hors], y[hors])

@@ -193,6 +193,14 @@ class Territoires:
             choisis.append(m)
         return choisis
 
+    def preparer_distances(self) -> None:
+        """Make the batch distance kernel ready (segments of every index, compiled code
+        loaded) now, e.g. in a background thread while a pipeline starts, rather than
+        during its first batch."""
+        for mil in self._millesimes.values():
+            for idx in mil.zones.values():
+                idx.plus_proche_exterieurs(np.zeros(1), np.zeros(1))
+
     # ------------------------------------------------------------------ batch lookup
     def localiser_lot(
         self,
