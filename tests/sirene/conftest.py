@@ -104,7 +104,15 @@ class FauxTerritoires:
         return np.array([ARRONDISSEMENTS.get(c, c) for c in codes], dtype=object)
 
     def localiser_lot(
-        self, x, y, *, epsg=None, codes_commune=None, millesimes=None, avec_distance=True
+        self,
+        x,
+        y,
+        *,
+        epsg=None,
+        codes_commune=None,
+        millesimes=None,
+        avec_distance=True,
+        dictionnaires=False,  # strings either way: qualification accepts both
     ) -> pa.Table:
         n = len(x)
         lon = np.full(n, np.nan)

@@ -59,7 +59,7 @@ def test_verdict_par_combinaison_egal_verdict_ligne_a_ligne(
                 for i, r in enumerate(lignes)
             ],
         )
-        con.execute("CREATE TEMP VIEW ul AS SELECT cj FROM lignes")
+        con.execute("CREATE TEMP VIEW ul_src AS SELECT cj FROM lignes")
         q._creer_combinaisons(con, listes, True, exclure_fdd)
         exclusion = q._exclusion_naf("naf", True)
         jointe = con.execute(
@@ -91,7 +91,7 @@ def test_verdict_explique_un_cj_inconnu() -> None:
     """An unknown CJ still gets its own reason, naming the code."""
     con = q._preparer_connexion("1GB", Path(tempfile.gettempdir()))
     try:
-        con.execute("CREATE TEMP VIEW ul AS SELECT '1234' AS cj")
+        con.execute("CREATE TEMP VIEW ul_src AS SELECT '1234' AS cj")
         q._creer_combinaisons(con, {}, True, False)
         raison = con.execute(
             "SELECT raison_ess FROM qualif_combo WHERE k_cj = '1234' AND k_flag IS NULL "

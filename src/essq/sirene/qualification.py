@@ -98,6 +98,7 @@ class TerritoiresLike(Protocol):
         codes_commune: np.ndarray | pa.Array | None = None,
         millesimes: Sequence[str] | None = None,
         avec_distance: bool | np.ndarray = True,
+        dictionnaires: bool = False,
     ) -> pa.Table: ...
 
     def normaliser_communes(self, codes: Any) -> np.ndarray: ...
@@ -398,7 +399,9 @@ def _creer_combinaisons(
 
     The verdict of a row depends only on (legal unit found, catégorie juridique, INSEE flag,
     NAF exclusion, presence on each imported list): a few thousand combinations against
-    millions of rows. The rules (_expr_qualification) run once per combination here; each row
+    millions of rows. The catégories juridiques are those of ``ul_src``, the legal units
+    before the SIREN check (a superset of ``ul``'s: checking every SIREN again only to list
+    them cost a second at the national scale). The rules (_expr_qualification) run once per combination here; each row
     then gets its verdict by a join (``_jointure_combinaisons``). Returns the SQL type of the
     keys ``cj``, ``flag`` and ``excl`` (ENUM of their values).
     """
@@ -420,7 +423,7 @@ def _creer_combinaisons(
         f"""CREATE TEMP TABLE qualif_combo AS
         WITH base AS (
             SELECT k_trouvee, k_cj, k_flag, exclusion_naf, f.famille AS famille_cj {colonnes_listes}
-            FROM (SELECT DISTINCT cj AS k_cj FROM ul UNION SELECT NULL) c
+            FROM (SELECT DISTINCT cj AS k_cj FROM ul_src UNION SELECT NULL) c
             CROSS JOIN (VALUES ('O'), ('N'), (NULL)) fl(k_flag)
             CROSS JOIN (VALUES {", ".join(f"({e})" for e in exclusions)}) ex(exclusion_naf)
             CROSS JOIN (VALUES (TRUE), (FALSE)) tr(k_trouvee)
@@ -703,14 +706,25 @@ def _departement(communes: pa.Array) -> pa.Array:
     )
 
 
-def _normaliser(territoires: TerritoiresLike, origine: pa.Array) -> pa.Array:
-    """Current commune of each code, asking Territoires once per distinct code."""
-    uniques = pc.unique(origine.drop_null())
+def _par_valeur(codes: pa.DictionaryArray, valeurs: pa.Array) -> pa.DictionaryArray:
+    """The dictionary array giving ``valeurs[k]`` where ``codes`` holds its k-th value:
+    a function computed once per distinct value, re-encoded so that two values mapped to the
+    same result share one dictionary entry."""
+    cibles = pc.dictionary_encode(valeurs)
+    return pa.DictionaryArray.from_arrays(pc.take(cibles.indices, codes.indices), cibles.dictionary)
+
+
+def _normaliser(territoires: TerritoiresLike, origine: pa.Array) -> pa.DictionaryArray:
+    """Current commune of each code (dictionary array), asking Territoires once per
+    distinct code."""
+    codes = pc.dictionary_encode(origine)
+    uniques = codes.dictionary
     if len(uniques) == 0:
-        return pa.nulls(len(origine), pa.string())
+        return _par_valeur(codes, pa.array([], pa.string()))
     normalises = territoires.normaliser_communes(np.asarray(uniques.to_pylist(), dtype=object))
-    cibles = pa.array([str(n) if n is not None else None for n in normalises], pa.string())
-    return pc.take(cibles, pc.index_in(origine, value_set=uniques))
+    return _par_valeur(
+        codes, pa.array([str(n) if n is not None else None for n in normalises], pa.string())
+    )
 
 
 def _placer(
@@ -723,6 +737,8 @@ def _placer(
     """Add code_commune, departement, lon/lat, statut_position and the QPV columns to a batch."""
     table = pa.Table.from_batches([lot])
     origine = table.column("commune_origine").combine_chunks()
+    # codes, départements and statuses stay dictionary arrays: computed once per distinct
+    # value, and written to Parquet as they are
     communes = _normaliser(territoires, origine)
     x = table.column("x").to_numpy(zero_copy_only=False).astype("float64")
     y = table.column("y").to_numpy(zero_copy_only=False).astype("float64")
@@ -740,32 +756,38 @@ def _placer(
             if distances == "ess"
             else True
         ),
+        dictionnaires=True,
     )
-    statut_coord = loc.column("statut_coordonnees").combine_chunks().cast(pa.string())
-    ok = pc.fill_null(pc.equal(statut_coord, "ok"), False)
-    sans_qpv = pc.and_(pc.is_valid(communes), pc.invert(pc.is_in(communes, value_set=communes_qpv)))
-    position = pc.if_else(
-        ok,
-        pa.scalar("coordonnees"),
-        pc.if_else(sans_qpv, pa.scalar("commune_sans_qpv"), pa.scalar("inconnue")),
+    statut_coord = loc.column("statut_coordonnees").combine_chunks()
+    if not pa.types.is_dictionary(statut_coord.type):  # a TerritoiresLike giving strings
+        statut_coord = pc.dictionary_encode(statut_coord)
+    ok = pc.fill_null(pc.take(pc.equal(statut_coord.dictionary, "ok"), statut_coord.indices), False)
+    # position: 0 coordonnees, 1 commune_sans_qpv, 2 inconnue
+    sans_qpv = pc.fill_null(
+        pc.take(pc.invert(pc.is_in(communes.dictionary, value_set=communes_qpv)), communes.indices),
+        False,
+    )
+    position = pa.DictionaryArray.from_arrays(
+        pc.if_else(ok, 0, pc.if_else(sans_qpv, 1, 2)).cast(pa.int8()),
+        pa.array(["coordonnees", "commune_sans_qpv", "inconnue"]),
     )
     table = table.drop_columns(["x", "y"])
     i = table.schema.get_field_index("commune_origine")
     table = table.add_column(i, "code_commune", communes)
-    table = table.add_column(i + 2, "departement", _departement(communes))
+    table = table.add_column(
+        i + 2, "departement", _par_valeur(communes, _departement(communes.dictionary))
+    )
     vide = pa.nulls(len(table), pa.float64())
     table = table.append_column("lon", pc.if_else(ok, loc.column("lon").cast(pa.float64()), vide))
     table = table.append_column("lat", pc.if_else(ok, loc.column("lat").cast(pa.float64()), vide))
     table = table.append_column("statut_coordonnees", statut_coord)
     table = table.append_column("statut_position", position)
     for m in millesimes:
-        table = table.append_column(f"qpv_{m}", loc.column(f"qpv_{m}").cast(pa.string()))
+        table = table.append_column(f"qpv_{m}", loc.column(f"qpv_{m}"))
         table = table.append_column(
             f"distance_qpv_{m}_m", loc.column(f"distance_qpv_{m}_m").cast(pa.float64())
         )
-        table = table.append_column(
-            f"qpv_proche_{m}", loc.column(f"qpv_proche_{m}").cast(pa.string())
-        )
+        table = table.append_column(f"qpv_proche_{m}", loc.column(f"qpv_proche_{m}"))
     return table
 
 

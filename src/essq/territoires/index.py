@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from essq.territoires.segments import Segments
 
 VERSION_INDEX = 1
+BLOC_REPERTOIRE = 16  # containment cells per side of a block of the batch directory
 SANS = np.iinfo(np.int32).max
 _PAIRES_PAR_FIL = 32_768  # point-in-polygon pairs below which threads do not pay off
 
@@ -82,6 +83,7 @@ class IndexZone:
             tuple(b) for b in self._bornes.tolist()
         ]
         self._cle_max = int(self.cles[-1]) if len(self.cles) else -1
+        self._construire_repertoire()
         self._segments: Segments | None = None
         self._verrou_segments = threading.Lock()
 
@@ -95,6 +97,25 @@ class IndexZone:
 
                 self._segments = Segments.depuis(self.geometries)
             return self._segments
+
+    def _construire_repertoire(self) -> None:
+        """Two-level directory of the containment grid, for batches: a dense table of blocks
+        of ``BLOC_REPERTOIRE`` x ``BLOC_REPERTOIRE`` cells gives, for the blocks a QPV
+        touches, the row of a dense array holding the value of each of their cells (SANS
+        where none). A point's cell is then found by two array reads instead of a binary
+        search over every touched cell (the qualification's largest single cost once the
+        distances were compiled)."""
+        b = BLOC_REPERTOIRE
+        nx = self.nx_fin
+        ny = self._cle_max // nx + 1 if self._cle_max >= 0 else 0
+        self._ny_fin = ny
+        self._bnx = -(-nx // b)
+        gx, gy = self.cles % nx, self.cles // nx
+        blocs, rang = np.unique((gy // b) * self._bnx + gx // b, return_inverse=True)
+        self._rep_table = np.full(self._bnx * -(-ny // b), -1, dtype=np.int32)
+        self._rep_table[blocs] = np.arange(len(blocs), dtype=np.int32)
+        self._rep_valeurs = np.full(len(blocs) * b * b, SANS, dtype=np.int32)
+        self._rep_valeurs[rang * (b * b) + (gy % b) * b + gx % b] = self.valeurs
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -266,17 +287,22 @@ class IndexZone:
         if n == 0 or len(self.cles) == 0:
             return sortie
         ox, oy = self.origine_fin
+        b = BLOC_REPERTOIRE
         fx = np.floor((x - ox) / self.pas_fin)
         fy = np.floor((y - oy) / self.pas_fin)
-        valide = (fx >= 0) & (fx < self.nx_fin) & (fy >= 0) & np.isfinite(fx) & np.isfinite(fy)
-        cle = np.where(valide, fy * self.nx_fin + fx, -1).astype(np.int64)
-        pos = np.searchsorted(self.cles, cle)
-        pos = np.minimum(pos, len(self.cles) - 1)
-        trouve = valide & (self.cles[pos] == cle)
-        val = np.where(trouve, self.valeurs[pos], SANS)
-        direct = trouve & (val >= 0)
+        # (comparisons with NaN are false: missing coordinates are not valid)
+        valide = (fx >= 0) & (fx < self.nx_fin) & (fy >= 0) & (fy < self._ny_fin)
+        ix = np.where(valide, fx, 0).astype(np.int64)
+        iy = np.where(valide, fy, 0).astype(np.int64)
+        bloc = np.where(valide, self._rep_table[(iy // b) * self._bnx + ix // b], -1)
+        dans_bloc = bloc >= 0
+        val = np.full(n, SANS, dtype=np.int32)
+        val[dans_bloc] = self._rep_valeurs[
+            bloc[dans_bloc] * (b * b) + (iy[dans_bloc] % b) * b + ix[dans_bloc] % b
+        ]
+        direct = (val >= 0) & (val != SANS)
         sortie[direct] = val[direct]
-        a_tester = np.flatnonzero(trouve & (val < 0))
+        a_tester = np.flatnonzero(val < 0)
         if len(a_tester):
             liste = -1 - val[a_tester]
             debut = self.cand_ptr[liste]
@@ -318,7 +344,7 @@ class IndexZone:
         cumul = np.cumsum([len(b) for b in blocs])
         coupes = np.searchsorted(cumul, np.arange(1, fils) * (cumul[-1] / fils))
         groupes = [g for g in np.split(np.arange(len(blocs)), coupes) if len(g)]
-        with ThreadPoolExecutor(max_workers=fils) as pool:
+        with ThreadPoolExecutor(max_workers=fils, thread_name_prefix="essq-appartenance") as pool:
             list(pool.map(lambda g: traiter([blocs[i] for i in g]), groupes))
         return resultat
 
@@ -361,12 +387,7 @@ class IndexZone:
                 dedans = self.contenant(xl, yl)
             dehors = np.flatnonzero(dedans < 0)
             ip, d = self.segments.plus_proches(
-                xl[dehors],
-                yl[dehors],
-                cellule[dehors],
-                self.dist_ptr,
-                self.dist_idx,
-                self._bornes_col,
+                xl[dehors], yl[dehors], cellule[dehors], self.dist_ptr, self.dist_idx, self._bornes
             )
             idx[lignes] = dedans
             dist[lignes] = 0.0

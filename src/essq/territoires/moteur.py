@@ -211,8 +211,13 @@ class Territoires:
         codes_commune: np.ndarray | pa.Array | None = None,
         millesimes: Sequence[str] | None = None,
         avec_distance: bool | np.ndarray = True,
+        dictionnaires: bool = False,
     ) -> pa.Table:
         """Containing QPV, nearest QPV and distance for each point, in input order.
+
+        ``dictionnaires=True`` gives the text columns (statut, QPV codes) as Arrow
+        dictionary arrays instead of strings (no copy of each code; a Parquet writer stores
+        them as they are).
 
         ``avec_distance``: False leaves out the distance columns; a boolean array computes
         the nearest QPV and its distance only for the points where it is True (the others
@@ -317,9 +322,12 @@ class Territoires:
         colonnes: dict[str, pa.Array] = {
             "lon": pa.array(lon, from_pandas=True),
             "lat": pa.array(lat, from_pandas=True),
-            "statut_coordonnees": pa.DictionaryArray.from_arrays(
-                pa.array(statut.astype(np.int32)), pa.array(list(STATUTS))
-            ).cast(pa.string()),
+            "statut_coordonnees": _texte(
+                pa.DictionaryArray.from_arrays(
+                    pa.array(statut.astype(np.int32)), pa.array(list(STATUTS))
+                ),
+                dictionnaires,
+            ),
         }
         zones_presentes = [int(z) for z in np.unique(zone[ok])]
         coords: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -357,10 +365,10 @@ class Territoires:
                         valide = ip >= 0
                         proche[lignes[reste[valide]]] = ip[valide] + off
                         distance[lignes[reste[valide]]] = d[valide]
-            colonnes[f"qpv_{m}"] = _codes(dedans, mil.dictionnaire)
+            colonnes[f"qpv_{m}"] = _codes(dedans, mil.dictionnaire, dictionnaires)
             if avec_distance:
                 colonnes[f"distance_qpv_{m}_m"] = pa.array(distance, from_pandas=True)
-                colonnes[f"qpv_proche_{m}"] = _codes(proche, mil.dictionnaire)
+                colonnes[f"qpv_proche_{m}"] = _codes(proche, mil.dictionnaire, dictionnaires)
         return pa.table(colonnes)
 
     # ------------------------------------------------------------------ one point
@@ -626,7 +634,7 @@ def _en_parallele(fonction: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
     # at least one chunk per thread, at most _TAILLE_MORCEAU points each (bounded temporaries)
     taille = min(_TAILLE_MORCEAU, -(-n // fils))
     bornes = list(range(0, n, taille)) + [n]
-    with ThreadPoolExecutor(max_workers=fils) as pool:
+    with ThreadPoolExecutor(max_workers=fils, thread_name_prefix="essq-lots") as pool:
         morceaux = list(
             pool.map(
                 lambda i: fonction(x[bornes[i] : bornes[i + 1]], y[bornes[i] : bornes[i + 1]]),
@@ -650,12 +658,18 @@ _ATTRIBUTS_COG = frozenset(
 )
 
 
-def _codes(indices: np.ndarray, dictionnaire: pa.Array) -> pa.Array:
+def _texte(arr: pa.DictionaryArray, dictionnaire: bool) -> pa.Array:
+    return arr if dictionnaire else arr.cast(pa.string())
+
+
+def _codes(indices: np.ndarray, dictionnaire: pa.Array, garder: bool = False) -> pa.Array:
+    """QPV codes of polygon indices (-1: null), as strings or (``garder``) a dictionary
+    array over every code of the millésime."""
     masque = indices < 0
     arr = pa.DictionaryArray.from_arrays(
         pa.array(np.where(masque, 0, indices).astype(np.int32), mask=masque), dictionnaire
     )
-    return arr.cast(pa.string())
+    return _texte(arr, garder)
 
 
 __all__ = ["Territoires", "normaliser"]

@@ -38,18 +38,16 @@ _MARGE_ABSOLUE = 1e-9
 
 @dataclass(frozen=True)
 class Segments:
-    """Boundary segments of indexed polygons, grouped by polygon then by block."""
+    """Boundary segments of indexed polygons, grouped by polygon then by block.
 
-    ax: np.ndarray
-    ay: np.ndarray
-    bx: np.ndarray
-    by: np.ndarray
+    Coordinates are interleaved (one row per segment, one per box) so that a segment or a
+    box is one memory access: a batch visits blocks of different polygons point after point.
+    """
+
+    segments: np.ndarray  # (n, 4) float64: ax, ay, bx, by
     bloc_ptr: np.ndarray  # segments of block k: bloc_ptr[k] .. bloc_ptr[k + 1]
     poly_ptr: np.ndarray  # blocks of polygon p: poly_ptr[p] .. poly_ptr[p + 1]
-    bx0: np.ndarray  # bounding box of each block
-    by0: np.ndarray
-    bx1: np.ndarray
-    by1: np.ndarray
+    boites: np.ndarray  # (blocks, 4) float64: bounding box x0, y0, x1, y1 of each block
 
     @classmethod
     def depuis(cls, geometries: np.ndarray) -> Segments:
@@ -71,23 +69,17 @@ class Segments:
             [np.arange(seg_ptr[p], seg_ptr[p + 1], TAILLE_BLOC, dtype=np.int64) for p in range(n)]
             or [np.zeros(0, dtype=np.int64)]
         )
-        bloc_ptr = np.append(debuts, len(a)).astype(np.int64)
-        x0 = np.minimum(a[:, 0], b[:, 0])
-        y0 = np.minimum(a[:, 1], b[:, 1])
-        x1 = np.maximum(a[:, 0], b[:, 0])
-        y1 = np.maximum(a[:, 1], b[:, 1])
-        vide = len(debuts) == 0
+        boites = np.zeros((len(debuts), 4))
+        if len(debuts):
+            boites[:, 0] = np.minimum.reduceat(np.minimum(a[:, 0], b[:, 0]), debuts)
+            boites[:, 1] = np.minimum.reduceat(np.minimum(a[:, 1], b[:, 1]), debuts)
+            boites[:, 2] = np.maximum.reduceat(np.maximum(a[:, 0], b[:, 0]), debuts)
+            boites[:, 3] = np.maximum.reduceat(np.maximum(a[:, 1], b[:, 1]), debuts)
         return cls(
-            ax=np.ascontiguousarray(a[:, 0]),
-            ay=np.ascontiguousarray(a[:, 1]),
-            bx=np.ascontiguousarray(b[:, 0]),
-            by=np.ascontiguousarray(b[:, 1]),
-            bloc_ptr=bloc_ptr,
+            segments=np.ascontiguousarray(np.hstack([a, b]), dtype=np.float64),
+            bloc_ptr=np.append(debuts, len(a)).astype(np.int64),
             poly_ptr=poly_ptr,
-            bx0=np.zeros(0) if vide else np.minimum.reduceat(x0, debuts),
-            by0=np.zeros(0) if vide else np.minimum.reduceat(y0, debuts),
-            bx1=np.zeros(0) if vide else np.maximum.reduceat(x1, debuts),
-            by1=np.zeros(0) if vide else np.maximum.reduceat(y1, debuts),
+            boites=boites,
         )
 
     def plus_proches(
@@ -97,41 +89,41 @@ class Segments:
         cellules: np.ndarray,
         cand_ptr: np.ndarray,
         cand_idx: np.ndarray,
-        bornes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        bornes: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Nearest polygon (index) and distance to its boundary for each point.
 
         Point ``i`` is compared with the polygons ``cand_idx[cand_ptr[c]:cand_ptr[c + 1]]``
         of its cell ``c = cellules[i]``, which must hold at least one polygon and every
-        polygon that can be the nearest one; ``bornes`` are the polygons' bounding boxes.
+        polygon that can be the nearest one; ``bornes`` (polygons, 4) are the polygons'
+        bounding boxes.
         """
         n = len(x)
         idx = np.full(n, -1, dtype=np.int32)
         dist = np.full(n, np.inf)
         if n == 0:
             return idx, dist
-        max_cand = int(np.max(np.diff(cand_ptr))) if len(cand_ptr) > 1 else 0
+        # points taken cell by cell: neighbours read the same polygons' blocks, which then
+        # stay in the processor's cache (twice as fast as in input order, sort included)
+        ordre = np.argsort(cellules, kind="stable")
+        idx_ordre = np.empty(n, dtype=np.int32)
+        dist_ordre = np.empty(n)
         _plus_proches(
-            np.ascontiguousarray(x, dtype=np.float64),
-            np.ascontiguousarray(y, dtype=np.float64),
-            np.ascontiguousarray(cellules, dtype=np.int64),
+            np.asarray(x, dtype=np.float64)[ordre],
+            np.asarray(y, dtype=np.float64)[ordre],
+            np.asarray(cellules, dtype=np.int64)[ordre],
             cand_ptr,
             cand_idx,
-            *bornes,
+            np.ascontiguousarray(bornes, dtype=np.float64),
             self.poly_ptr,
             self.bloc_ptr,
-            self.bx0,
-            self.by0,
-            self.bx1,
-            self.by1,
-            self.ax,
-            self.ay,
-            self.bx,
-            self.by,
-            idx,
-            dist,
-            max(max_cand, 1),
+            self.boites,
+            self.segments,
+            idx_ordre,
+            dist_ordre,
         )
+        idx[ordre] = idx_ordre
+        dist[ordre] = dist_ordre
         return idx, dist
 
 
@@ -169,6 +161,33 @@ def _seuil2(d: float) -> float:
     return d * d * (1.0 + _MARGE_RELATIVE) + _MARGE_ABSOLUE
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _bloc(
+    px: float,
+    py: float,
+    k: int,
+    d: float,
+    seuil: float,
+    meilleure: float,
+    bloc_ptr: np.ndarray,
+    segments: np.ndarray,
+) -> tuple[float, float]:
+    """Block ``k``'s segments: exact distance (GEOS's formula) to those whose own bounding
+    box is not farther than the threshold, which follows the best distance found."""
+    for s in range(bloc_ptr[k], bloc_ptr[k + 1]):
+        xa = segments[s, 0]
+        ya = segments[s, 1]
+        xb = segments[s, 2]
+        yb = segments[s, 3]
+        if _minorant2(px, py, min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)) > seuil:
+            continue
+        v = _point_segment(px, py, xa, ya, xb, yb)
+        if v < d:
+            d = v
+            seuil = _seuil2(min(d, meilleure))
+    return d, seuil
+
+
 @njit(cache=True, nogil=True)
 def _distance_polygone(
     px: float,
@@ -177,41 +196,28 @@ def _distance_polygone(
     meilleure: float,
     poly_ptr: np.ndarray,
     bloc_ptr: np.ndarray,
-    bx0: np.ndarray,
-    by0: np.ndarray,
-    bx1: np.ndarray,
-    by1: np.ndarray,
-    ax: np.ndarray,
-    ay: np.ndarray,
-    bx: np.ndarray,
-    by: np.ndarray,
+    boites: np.ndarray,
+    segments: np.ndarray,
 ) -> float:
     """Distance to polygon ``p``'s boundary when it can be <= ``meilleure``, else a value
     greater than ``meilleure`` (blocks farther than it are skipped)."""
-    d = np.inf
     # the block nearest by its box first, so that the others are pruned by a close bound
     k0 = -1
     m0 = np.inf
     for k in range(poly_ptr[p], poly_ptr[p + 1]):
-        m = _minorant2(px, py, bx0[k], by0[k], bx1[k], by1[k])
+        m = _minorant2(px, py, boites[k, 0], boites[k, 1], boites[k, 2], boites[k, 3])
         if m < m0:
             m0 = m
             k0 = k
-    if k0 < 0 or m0 > _seuil2(meilleure):
+    seuil = _seuil2(meilleure)
+    if k0 < 0 or m0 > seuil:
         return np.inf
-    for s in range(bloc_ptr[k0], bloc_ptr[k0 + 1]):
-        v = _point_segment(px, py, ax[s], ay[s], bx[s], by[s])
-        if v < d:
-            d = v
-    seuil = _seuil2(min(d, meilleure))
+    d, seuil = _bloc(px, py, k0, np.inf, seuil, meilleure, bloc_ptr, segments)
     for k in range(poly_ptr[p], poly_ptr[p + 1]):
-        if k == k0 or _minorant2(px, py, bx0[k], by0[k], bx1[k], by1[k]) > seuil:
-            continue
-        for s in range(bloc_ptr[k], bloc_ptr[k + 1]):
-            v = _point_segment(px, py, ax[s], ay[s], bx[s], by[s])
-            if v < d:
-                d = v
-        seuil = _seuil2(min(d, meilleure))
+        if k != k0 and (
+            _minorant2(px, py, boites[k, 0], boites[k, 1], boites[k, 2], boites[k, 3]) <= seuil
+        ):
+            d, seuil = _bloc(px, py, k, d, seuil, meilleure, bloc_ptr, segments)
     return d
 
 
@@ -222,26 +228,17 @@ def _plus_proches(
     cellules: np.ndarray,
     cand_ptr: np.ndarray,
     cand_idx: np.ndarray,
-    px0: np.ndarray,
-    py0: np.ndarray,
-    px1: np.ndarray,
-    py1: np.ndarray,
+    bornes: np.ndarray,
     poly_ptr: np.ndarray,
     bloc_ptr: np.ndarray,
-    bx0: np.ndarray,
-    by0: np.ndarray,
-    bx1: np.ndarray,
-    by1: np.ndarray,
-    ax: np.ndarray,
-    ay: np.ndarray,
-    bx: np.ndarray,
-    by: np.ndarray,
+    boites: np.ndarray,
+    segments: np.ndarray,
     sortie_idx: np.ndarray,
     sortie_dist: np.ndarray,
-    max_cand: int,
 ) -> None:
-    minorants = np.empty(max_cand)
     for i in range(len(x)):
+        sortie_idx[i] = -1
+        sortie_dist[i] = np.inf
         px = x[i]
         py = y[i]
         c = cellules[i]
@@ -253,24 +250,22 @@ def _plus_proches(
         m0 = np.inf
         for j in range(debut, fin):
             p = cand_idx[j]
-            m = _minorant2(px, py, px0[p], py0[p], px1[p], py1[p])
-            minorants[j - debut] = m
+            m = _minorant2(px, py, bornes[p, 0], bornes[p, 1], bornes[p, 2], bornes[p, 3])
             if m < m0:
                 m0 = m
                 j0 = j
         if j0 < 0:
             continue
         meilleur = cand_idx[j0]
-        dmin = _distance_polygone(
-            px, py, meilleur, np.inf, poly_ptr, bloc_ptr, bx0, by0, bx1, by1, ax, ay, bx, by
-        )
+        dmin = _distance_polygone(px, py, meilleur, np.inf, poly_ptr, bloc_ptr, boites, segments)
         for j in range(debut, fin):
-            if j == j0 or minorants[j - debut] > _seuil2(dmin):
-                continue
             p = cand_idx[j]
-            d = _distance_polygone(
-                px, py, p, dmin, poly_ptr, bloc_ptr, bx0, by0, bx1, by1, ax, ay, bx, by
-            )
+            if j == j0 or (
+                _minorant2(px, py, bornes[p, 0], bornes[p, 1], bornes[p, 2], bornes[p, 3])
+                > _seuil2(dmin)
+            ):
+                continue
+            d = _distance_polygone(px, py, p, dmin, poly_ptr, bloc_ptr, boites, segments)
             if d < dmin or (d == dmin and p < meilleur):
                 dmin = d
                 meilleur = p
