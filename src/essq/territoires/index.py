@@ -325,27 +325,34 @@ class IndexZone:
         from several threads at once corrupted memory (crashes seen in the benchmarks).
         """
         resultat = np.zeros(len(cands), dtype=bool)
+        if len(cands) == 0:
+            return resultat
         ordre = np.argsort(cands, kind="stable")
         c_ord = cands[ordre]
-        limites = np.flatnonzero(np.diff(c_ord)) + 1
-        blocs = np.split(ordre, limites)
 
-        def traiter(groupe: list[np.ndarray]) -> None:
-            for bloc in groupe:
-                if len(bloc):
-                    geom = self.geometries[cands[bloc[0]]]
-                    resultat[bloc] = shapely.intersects_xy(geom, x[bloc], y[bloc])
+        def traiter(a: int, b: int) -> None:
+            # one vectorised GEOS call over the pairs a..b (sorted by polygon)
+            sel = ordre[a:b]
+            resultat[sel] = shapely.intersects_xy(self.geometries[c_ord[a:b]], x[sel], y[sel])
 
         fils = min(os.cpu_count() or 1, 8)
-        if len(cands) < _PAIRES_PAR_FIL * 2 or fils < 2 or len(blocs) < 2:
-            traiter(blocs)
+        if len(cands) < _PAIRES_PAR_FIL * 2 or fils < 2:
+            traiter(0, len(cands))
             return resultat
-        # contiguous groups of polygons with about the same number of pairs each
-        cumul = np.cumsum([len(b) for b in blocs])
-        coupes = np.searchsorted(cumul, np.arange(1, fils) * (cumul[-1] / fils))
-        groupes = [g for g in np.split(np.arange(len(blocs)), coupes) if len(g)]
+        # contiguous ranges of about the same number of pairs, cut between two polygons
+        debuts_poly = np.flatnonzero(np.diff(c_ord)) + 1
+        if len(debuts_poly) == 0:  # a single polygon: a single thread may query it
+            traiter(0, len(cands))
+            return resultat
+        visees = np.arange(1, fils) * (len(cands) / fils)
+        coupes = debuts_poly[np.minimum(np.searchsorted(debuts_poly, visees), len(debuts_poly) - 1)]
+        bornes = np.unique(np.concatenate([[0], coupes, [len(cands)]]))
         with ThreadPoolExecutor(max_workers=fils, thread_name_prefix="essq-appartenance") as pool:
-            list(pool.map(lambda g: traiter([blocs[i] for i in g]), groupes))
+            list(
+                pool.map(
+                    lambda k: traiter(int(bornes[k]), int(bornes[k + 1])), range(len(bornes) - 1)
+                )
+            )
         return resultat
 
     def plus_proche(
@@ -353,8 +360,8 @@ class IndexZone:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Nearest polygon index (smallest code on ties) and exact distance in metres.
 
-        ``exterieurs=True`` promises that no point lies inside a polygon: distances are then
-        skips the point-in-polygon test. Distances to the boundaries are computed by the
+        ``exterieurs=True`` promises that no point lies inside a polygon, which skips the
+        point-in-polygon test. Distances to the boundaries are computed by the
         compiled kernel of :mod:`essq.territoires.segments` (the same values as GEOS).
         """
         n = len(x)
