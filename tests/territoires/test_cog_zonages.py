@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -123,6 +124,9 @@ def test_territoire_demo_commune_et_normalisation(home_synthetique: Path) -> Non
         "00001",
         "12345",
     ]
+    assert t.normaliser_communes_arrow(
+        pa.array(["00101", "00003", None, " 00009", "12345"])
+    ).to_pylist() == ["00001", "00002", None, "00001", "12345"]
     c = t.commune("00101")
     assert (
         c["code"] == "00001"

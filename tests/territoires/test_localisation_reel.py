@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 import shapely
 
@@ -146,6 +147,9 @@ def test_arrondissements_et_anciens_codes_vers_la_commune(t: Territoires) -> Non
         "99999",
         None,
     ]
+    # the vectorised path the SIRENE qualification takes gives the same answers
+    fleche = pa.array([" 75112", *codes[1:]], pa.string())
+    assert t.normaliser_communes_arrow(fleche).to_pylist() == t.normaliser_communes(codes).tolist()
     assert t.commune("75112")["code"] == "75056"
     assert "93066" in t.communes_avec_qpv("2024")
 

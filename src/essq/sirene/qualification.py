@@ -721,6 +721,9 @@ def _normaliser(territoires: TerritoiresLike, origine: pa.Array) -> pa.Dictionar
     uniques = codes.dictionary
     if len(uniques) == 0:
         return _par_valeur(codes, pa.array([], pa.string()))
+    vectorise = getattr(territoires, "normaliser_communes_arrow", None)
+    if vectorise is not None:  # essq.territoires: one hash lookup, no Python loop
+        return _par_valeur(codes, vectorise(uniques))
     normalises = territoires.normaliser_communes(np.asarray(uniques.to_pylist(), dtype=object))
     return _par_valeur(
         codes, pa.array([str(n) if n is not None else None for n in normalises], pa.string())
