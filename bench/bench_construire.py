@@ -9,9 +9,11 @@ imported from ../shared/data. Generated files are cached in ``$ESSQ_BENCH_DONNEE
 Measured in the same run, each step in a fresh process (wall time, CPU time, peak RSS):
 - the build, end to end, at 1 M rows (and 5 M, and 42 M with ``--complet``);
 - the floor: DuckDB scanning the columns the build needs from the same files;
-- a straightforward pandas + geopandas implementation of the same indicators (join, ESS
-  family from the catégorie juridique, jobs from brackets, point-in-QPV and nearest-QPV
-  distance, sums by territory level and perimeter) at 1 M and 5 M rows;
+- a straightforward pandas + geopandas implementation of the same indicators at 1 M and
+  5 M rows (see ``etape_pandas``: the 16 measures and the four breakdowns at every level and
+  perimeter, current communes, legal projections, quartier vécu by nearest QPV, results and
+  ESS establishments written to Parquet), with the France figures of both printed side by
+  side as a check that they compute the same thing;
 - ``Entrepot.indicateurs`` latency for territories of every level, and the ``essq
   indicateurs`` command.
 
@@ -243,111 +245,193 @@ def etape_plancher(stock: str) -> dict[str, Any]:
     return {"cpu_secondes": _cpu(), "lignes": res}
 
 
+# Legal projection of each territory (département code → EPSG), as in essq.territoires
+EPSG_OUTRE_MER = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
+CLASSES_TAILLE = {
+    **dict.fromkeys(["NN", "00"], "sans_salarie"),
+    **dict.fromkeys(["01", "02", "03"], "1_9"),
+    **dict.fromkeys(["11", "12"], "10_49"),
+    **dict.fromkeys(["21", "22", "31"], "50_249"),
+    **dict.fromkeys(["32", "41", "42", "51", "52", "53"], "250_plus"),
+}
+
+
 def etape_pandas(stock: str, territoires: str) -> dict[str, Any]:
-    """The same indicators, written the straightforward way with pandas + geopandas."""
+    """The same indicators, written the straightforward way with pandas + geopandas.
+
+    What the build computes and stores, for active establishments: ESS family from the
+    catégorie juridique (the build's reference table) and INSEE's flag; jobs from the
+    brackets (the build's table); sector from the NAF (the build's table, sous-classe then
+    division); size and creation-period classes; commune codes brought to the current
+    commune (arrondissements, communes déléguées) and joined to the COG; points placed in
+    their territory's legal projection (Lambert-93 or the overseas UTM), QPV containing them
+    and, for ESS establishments outside, the nearest QPV within 1 km (quartier vécu); the 16
+    measures for every commune, EPCI, département, région and France in three perimeters
+    and for every QPV; the four breakdowns (7 measures each) at the same levels; the ESS
+    establishments table with WGS84 coordinates. Results are written to Parquet, as the
+    build writes its warehouse, then deleted. Simplifications that favour pandas: the ESS
+    rules are the catégorie juridique and the flag only (no list, no NAF exclusion), and
+    distances beyond 1 km are not computed."""
+    import tempfile
+
     import geopandas as gpd
     import numpy as np
     import pandas as pd
 
+    from essq.sirene.nomenclatures import table_cj, table_naf, table_tranches
+
     et = pd.read_parquet(Path(stock) / "StockEtablissement_utf8.parquet", columns=COLONNES_ETAB)
     ul = pd.read_parquet(Path(stock) / "StockUniteLegale_utf8.parquet", columns=COLONNES_UL)
-    df = et.merge(ul, on="siren", how="left")
-    cj = df["categorieJuridiqueUniteLegale"].fillna("")
-    famille = np.select(
-        [
-            cj.str[:2].isin(["92"]),
-            cj.str[:2].isin(["93"]),
-            cj.str[:2].isin(["82", "83"]) | cj.isin(["6411"]),
-            cj.isin(["5191", "5458", "5460", "5558", "5560", "6100", "6316", "6317", "6318"]),
-            df["economieSocialeSolidaireUniteLegale"].eq("O"),
-        ],
-        ["association", "fondation", "mutuelle", "cooperative", "societe_commerciale_ess"],
-        default="hors_ess",
+    df = et[et["etatAdministratifEtablissement"] == "A"].merge(ul, on="siren", how="left")
+    cj = df["categorieJuridiqueUniteLegale"]
+    familles = table_cj().famille
+    famille = cj.map(familles)
+    insee = df["economieSocialeSolidaireUniteLegale"].eq("O")
+    df["famille"] = famille.fillna(
+        pd.Series(np.where(insee, "societe_commerciale_ess", "hors_ess"), index=df.index)
     )
-    df["famille"] = famille
     df["ess"] = df["famille"] != "hors_ess"
-    from essq.sirene.nomenclatures import table_tranches  # the reference table the build uses
-
+    df["public"] = cj.fillna("").str.startswith("7")
     tranches = {t.code: (t.bas, t.central, t.haut) for t in table_tranches().values()}
-    bornes = df["trancheEffectifsEtablissement"].map(tranches)
-    df["eff_bas"] = bornes.map(lambda b: b[0] if isinstance(b, tuple) else 0.0)
-    df["eff"] = bornes.map(lambda b: b[1] if isinstance(b, tuple) else 0.0)
-    df["eff_haut"] = bornes.map(lambda b: b[2] if isinstance(b, tuple) else 0.0)
-    df["employeur"] = df["caractereEmployeurEtablissement"].eq("O") | (df["eff"] > 0)
-    df["public"] = cj.str[:1].isin(["4", "7"])
-    df["action_sociale"] = (
-        df["activitePrincipaleEtablissement"].fillna("").str[:2].isin(["87", "88"])
+    tranche = df["trancheEffectifsEtablissement"]
+    for k, nom in enumerate(["bas", "central", "haut"]):
+        df[nom] = tranche.map({c: b[k] for c, b in tranches.items()}).fillna(0.0)
+    df["employeur"] = df["caractereEmployeurEtablissement"].eq("O")
+    naf = df["activitePrincipaleEtablissement"].fillna("")
+    secteurs = {n.code: n.secteur_ess for n in table_naf().values()}
+    df["secteur"] = naf.map(secteurs).fillna(naf.str[:2].map(secteurs)).fillna("non_classe")
+    df["action_sociale"] = naf.str[:2].isin(["87", "88"])
+    df["taille"] = tranche.map(CLASSES_TAILLE).fillna("inconnue")
+    annee = pd.to_datetime(df["dateCreationEtablissement"], errors="coerce").dt.year
+    df["creation"] = (
+        pd.cut(
+            annee,
+            [0, 1979, 1999, 2009, 2019, 9999],
+            labels=["avant_1980", "1980_1999", "2000_2009", "2010_2019", "depuis_2020"],
+        )
+        .astype(object)
+        .fillna("inconnue")
     )
-    df = df[df["etatAdministratifEtablissement"] == "A"].copy()
-    # place the points in the QPV (Lambert-93) and measure the distance to the nearest one
-    qpv = pd.read_parquet(Path(territoires) / "qpv.parquet", columns=["code_qp", "geometrie"])
-    qpv = gpd.GeoDataFrame(
-        qpv[["code_qp"]], geometry=gpd.GeoSeries.from_wkb(qpv["geometrie"]), crs=4326
-    ).to_crs(2154)
-    x = pd.to_numeric(df["coordonneeLambertAbscisseEtablissement"], errors="coerce")
-    y = pd.to_numeric(df["coordonneeLambertOrdonneeEtablissement"], errors="coerce")
-    avec = x.notna() & y.notna()
-    points = gpd.GeoDataFrame(
-        {"i": df.index[avec]}, geometry=gpd.points_from_xy(x[avec], y[avec]), crs=2154
-    )
-    dedans = (
-        gpd.sjoin(points, qpv, predicate="within").drop_duplicates("i").set_index("i")["code_qp"]
-    )
-    df["qpv"] = dedans.reindex(df.index)
-    dehors = points[~points["i"].isin(dedans.index)]
-    proches = (
-        gpd.sjoin_nearest(dehors, qpv, max_distance=1000, distance_col="d")
-        .drop_duplicates("i")
-        .set_index("i")
-    )
-    df["d"] = proches["d"].reindex(df.index)
-    df["a300"] = df["ess"] & (df["d"] <= 300)
-    df["a1km"] = df["ess"] & (df["d"] <= 1000)
+    # communes: current commune, then the COG's EPCI, département, région
     communes = pd.read_parquet(
         Path(territoires) / "communes.parquet",
-        columns=["code", "type", "epci", "departement", "region"],
+        columns=["code", "type", "commune_parente", "epci", "departement", "region"],
     )
-    communes = communes[communes["type"] == "commune-actuelle"].drop(columns="type")
-    df = df.merge(communes, left_on="codeCommuneEtablissement", right_on="code", how="left")
+    anciennes = communes[communes["type"] != "commune-actuelle"]
+    code = df["codeCommuneEtablissement"]
+    parente = dict(zip(anciennes["code"], anciennes["commune_parente"], strict=True))
+    df["code"] = code.map(parente).fillna(code)
+    actuelles = communes[communes["type"] == "commune-actuelle"].drop(
+        columns=["type", "commune_parente"]
+    )
+    df = df.merge(actuelles, on="code", how="left")
     df["france"] = "FR"
+    # points in their legal projection, QPV containing them, nearest QPV of ESS ones outside
+    qpv = pd.read_parquet(
+        Path(territoires) / "qpv.parquet", columns=["code_qp", "epsg_legal", "geometrie_legale"]
+    )
+    x = pd.to_numeric(df["coordonneeLambertAbscisseEtablissement"], errors="coerce")
+    y = pd.to_numeric(df["coordonneeLambertOrdonneeEtablissement"], errors="coerce")
+    dep = df["code"].fillna("").str[:3]
+    df["epsg"] = dep.map(EPSG_OUTRE_MER).fillna(2154).astype(int)
+    df["qpv"] = None
+    df["qpv_proche"] = None
+    df["d"] = np.nan
+    df["lon"] = np.nan
+    df["lat"] = np.nan
+    for epsg, lignes in df[x.notna() & y.notna()].groupby("epsg").groups.items():
+        points = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(x[lignes], y[lignes]), index=lignes, crs=epsg
+        )
+        zones = qpv[qpv["epsg_legal"] == epsg]
+        zones = gpd.GeoDataFrame(
+            zones[["code_qp"]].sort_values("code_qp"),
+            geometry=gpd.GeoSeries.from_wkb(zones["geometrie_legale"]),
+            crs=epsg,
+        )
+        dedans = gpd.sjoin(points, zones, predicate="within")
+        dedans = dedans[~dedans.index.duplicated()]["code_qp"]
+        df.loc[dedans.index, "qpv"] = dedans
+        ess_dehors = points[df.loc[lignes, "ess"].to_numpy() & ~points.index.isin(dedans.index)]
+        proches = gpd.sjoin_nearest(ess_dehors, zones, max_distance=1000, distance_col="d")
+        proches = proches[~proches.index.duplicated()]
+        df.loc[proches.index, "qpv_proche"] = proches["code_qp"]
+        df.loc[proches.index, "d"] = proches["d"]
+        ess = points[df.loc[lignes, "ess"].to_numpy()].to_crs(4326)
+        df.loc[ess.index, "lon"] = ess.geometry.x
+        df.loc[ess.index, "lat"] = ess.geometry.y
     df["perimetre"] = np.where(df["qpv"].notna(), "en_qpv", "hors_qpv")
-    df["eff_ess"] = df["eff"].where(df["ess"], 0.0)
-    df["eff_ess_bas"] = df["eff_bas"].where(df["ess"], 0.0)
-    df["eff_ess_haut"] = df["eff_haut"].where(df["ess"], 0.0)
-    df["eff_prive"] = df["eff"].where(~df["public"], 0.0)
-    df["eff_as"] = df["eff"].where(df["action_sociale"], 0.0)
-    df["eff_ess_as"] = df["eff_ess"].where(df["action_sociale"], 0.0)
+    dehors = df["ess"] & df["qpv"].isna()
+    df["a300"] = dehors & (df["d"] <= 300)
+    df["a1km"] = dehors & (df["d"] <= 1000)
+    df["sans_position"] = df["ess"] & (x.isna() | y.isna()).to_numpy()
+    df["n"] = 1
     df["ess_employeur"] = df["ess"] & df["employeur"]
-    mesures = {
-        "ess": "sum",
-        "ess_employeur": "sum",
-        "eff_ess": "sum",
-        "eff_ess_bas": "sum",
-        "eff_ess_haut": "sum",
-        "employeur": "sum",
-        "eff": "sum",
-        "eff_prive": "sum",
-        "eff_as": "sum",
-        "eff_ess_as": "sum",
-        "a300": "sum",
-        "a1km": "sum",
-        "siret": "count",
-    }
-    sorties = []
-    for niveau in ("commune", "epci", "departement", "region", "france"):
-        col = "code" if niveau == "commune" else niveau
-        sorties.append(df.groupby([col, "perimetre"]).agg(mesures))
-        sorties.append(df.groupby([col]).agg(mesures))
-        for dim in ("famille", "activitePrincipaleEtablissement"):
-            sorties.append(
-                df[df["ess"]].groupby([col, "perimetre", dim]).agg({"siret": "count", "eff": "sum"})
+    for nom in ["bas", "central", "haut"]:
+        df[f"ess_{nom}"] = df[nom].where(df["ess"], 0.0)
+    df["prive"] = df["central"].where(~df["public"], 0.0)
+    df["as"] = df["central"].where(df["action_sociale"], 0.0)
+    df["ess_as"] = df["ess_central"].where(df["action_sociale"], 0.0)
+    mesures = [
+        "ess", "ess_employeur", "ess_bas", "ess_central", "ess_haut", "n", "employeur",
+        "central", "bas", "haut", "prive", "as", "ess_as", "sans_position", "a300", "a1km",
+    ]  # fmt: skip
+    mesures_rep = ["ess", "ess_employeur", "ess_bas", "ess_central", "ess_haut", "n", "central"]
+    indicateurs = []
+    repartitions = []
+    for niveau in ("code", "epci", "departement", "region", "france"):
+        for cles in ([niveau], [niveau, "perimetre"]):
+            indicateurs.append(df.groupby(cles)[mesures].sum().reset_index())
+            for dim in ("famille", "secteur", "taille", "creation"):
+                repartitions.append(df.groupby([*cles, dim])[mesures_rep].sum().reset_index())
+    par_qpv = df.groupby("qpv")[mesures[:-2]].sum()
+    vecu = df.groupby("qpv_proche")[["a300", "a1km"]].sum()  # ESS establishments by nearest QPV
+    indicateurs.append(par_qpv.join(vecu, how="left").fillna(0).reset_index())
+    for dim in ("famille", "secteur", "taille", "creation"):
+        repartitions.append(df.groupby(["qpv", dim])[mesures_rep].sum().reset_index())
+    etablissements = df.loc[
+        df["ess"],
+        [
+            "siret", "denominationUniteLegale", "enseigne1Etablissement", "famille", "secteur",
+            "activitePrincipaleEtablissement", "central", "code", "qpv", "qpv_proche", "d",
+            "lon", "lat",
+        ],
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory(dir=CACHE) as dossier:
+        for k, t in enumerate(indicateurs):
+            t.to_parquet(Path(dossier) / f"indicateurs-{k}.parquet")
+        for k, t in enumerate(repartitions):
+            t.astype({c: str for c in t.columns if t[c].dtype == object}).to_parquet(
+                Path(dossier) / f"repartitions-{k}.parquet"
             )
-    sorties.append(df.groupby("qpv").agg(mesures))
+        etablissements.to_parquet(Path(dossier) / "etablissements.parquet")
     return {
         "cpu_secondes": _cpu(),
         "etablissements_actifs": len(df),
         "etablissements_ess_actifs": int(df["ess"].sum()),
-        "lignes_resultat": int(sum(len(s) for s in sorties)),
+        "lignes_resultat": int(sum(len(t) for t in indicateurs + repartitions)),
+        "controle": {
+            "etablissements_ess": int(df["ess"].sum()),
+            "etablissements_ess_en_qpv": int((df["ess"] & df["qpv"].notna()).sum()),
+            "etablissements_ess_300m": int(df["a300"].sum()),
+            "etablissements_ess_1km": int(df["a1km"].sum()),
+            "effectif_ess_central": float(df["ess_central"].sum()),
+        },
+    }
+
+
+def _controle_entrepot(home: Path) -> dict[str, Any]:
+    """The same France figures read from the built warehouse (not measured)."""
+    from essq.observatoire import Entrepot
+
+    with Entrepot.ouvrir(home) as e:
+        r = e.indicateurs("france")
+    return {
+        "etablissements_ess": r["ensemble"]["etablissements_ess"],
+        "etablissements_ess_en_qpv": r["en_qpv"]["etablissements_ess"],
+        "etablissements_ess_300m": r["ensemble"]["etablissements_ess_300m"],
+        "etablissements_ess_1km": r["ensemble"]["etablissements_ess_1km"],
+        "effectif_ess_central": r["ensemble"]["effectif_ess"]["central"],
     }
 
 
@@ -472,6 +556,12 @@ def main(args: list[str]) -> dict[str, Any]:
             print(
                 f"  pandas / construire = {res['gain_vs_pandas']}× (mur), {res['gain_vs_pandas_cpu']}× (CPU)"
             )
+            # the two compute the same figures (pandas with the simplified ESS rules)
+            res["controle"] = {
+                "essq": _controle_entrepot(home),
+                "pandas": res["pandas"]["controle"],
+            }
+            print(f"  contrôle France (essq / pandas) : {json.dumps(res['controle'])}")
         if n == tailles[0]:
             res["service"] = etape_service(str(home))
             cli = [
