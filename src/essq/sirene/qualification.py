@@ -714,10 +714,9 @@ def _par_valeur(codes: pa.DictionaryArray, valeurs: pa.Array) -> pa.DictionaryAr
     return pa.DictionaryArray.from_arrays(pc.take(cibles.indices, codes.indices), cibles.dictionary)
 
 
-def _normaliser(territoires: TerritoiresLike, origine: pa.Array) -> pa.DictionaryArray:
-    """Current commune of each code (dictionary array), asking Territoires once per
+def _normaliser(territoires: TerritoiresLike, codes: pa.DictionaryArray) -> pa.DictionaryArray:
+    """Current commune of each code (dictionary arrays), asking Territoires once per
     distinct code."""
-    codes = pc.dictionary_encode(origine)
     uniques = codes.dictionary
     if len(uniques) == 0:
         return _par_valeur(codes, pa.array([], pa.string()))
@@ -739,9 +738,12 @@ def _placer(
 ) -> pa.Table:
     """Add code_commune, departement, lon/lat, statut_position and the QPV columns to a batch."""
     table = pa.Table.from_batches([lot])
-    origine = table.column("commune_origine").combine_chunks()
     # codes, départements and statuses stay dictionary arrays: computed once per distinct
-    # value, and written to Parquet as they are
+    # value, and written to Parquet as they are (the original code too)
+    origine = pc.dictionary_encode(table.column("commune_origine").combine_chunks())
+    table = table.set_column(
+        table.schema.get_field_index("commune_origine"), "commune_origine", origine
+    )
     communes = _normaliser(territoires, origine)
     x = table.column("x").to_numpy(zero_copy_only=False).astype("float64")
     y = table.column("y").to_numpy(zero_copy_only=False).astype("float64")
