@@ -413,6 +413,14 @@ class IndexZone:
             dist[hors] = dmin
         return idx.astype(np.int32), dist
 
+    def preparer_distances(self) -> None:
+        """Build the segments and load the compiled kernel now (one point at the centre of
+        the distance grid goes through it), rather than during a first batch."""
+        ox, oy = self.origine_distance
+        x = np.array([ox + self.pas_distance * self.nx_distance / 2])
+        y = np.array([oy + self.pas_distance * self.ny_distance / 2])
+        self.plus_proche_exterieurs(x, y)
+
     def plus_proche_exterieurs(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`plus_proche` for points known to be outside every polygon."""
         return self.plus_proche(x, y, exterieurs=True)

@@ -201,7 +201,7 @@ class Territoires:
         during its first batch."""
         for mil in self._millesimes.values():
             for idx in mil.zones.values():
-                idx.plus_proche_exterieurs(np.zeros(1), np.zeros(1))
+                idx.preparer_distances()
 
     # ------------------------------------------------------------------ batch lookup
     def localiser_lot(
