@@ -54,7 +54,7 @@ DONNEES_PARTAGEES = Path(
 # Each benchmark caches its data in its own subfolder (two runs at once never share a file)
 CACHE_RACINE = Path(os.environ.get("ESSQ_BENCH_DONNEES", "/tmp/essq-bench"))
 CACHE = CACHE_RACINE / "construire"
-ESSQ = [sys.executable, "-m", "essq.cli"]
+ESSQ = [sys.executable, "-m", "essq.lanceur"]  # what the installed `essq` script runs
 DATE = "2026-10-31"
 
 COLONNES_ETAB = [
