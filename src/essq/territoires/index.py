@@ -327,7 +327,7 @@ class IndexZone:
         resultat = np.zeros(len(cands), dtype=bool)
         if len(cands) == 0:
             return resultat
-        ordre = np.argsort(cands, kind="stable")
+        ordre = np.argsort(cands)  # grouped by polygon; the order inside a group is irrelevant
         c_ord = cands[ordre]
 
         def traiter(a: int, b: int) -> None:

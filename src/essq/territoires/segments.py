@@ -105,7 +105,7 @@ class Segments:
             return idx, dist
         # points taken cell by cell: neighbours read the same polygons' blocks, which then
         # stay in the processor's cache (twice as fast as in input order, sort included)
-        ordre = np.argsort(cellules, kind="stable")
+        ordre = np.argsort(cellules)  # (order inside a cell is irrelevant: no stable sort)
         idx_ordre = np.empty(n, dtype=np.int32)
         dist_ordre = np.empty(n)
         _plus_proches(
