@@ -389,17 +389,27 @@ class IndexZone:
                 lignes, cellule = lignes[~sans_candidat], cellule[~sans_candidat]
         if len(lignes):
             xl, yl = x[lignes], y[lignes]
-            dedans = np.full(len(lignes), -1, dtype=np.int32)
-            if not exterieurs:  # a point inside a polygon is at distance 0 from it
+            if exterieurs:
+                ip, d = self.segments.plus_proches(
+                    xl, yl, cellule, self.dist_ptr, self.dist_idx, self._bornes
+                )
+                idx[lignes] = ip
+                dist[lignes] = d
+            else:  # a point inside a polygon is at distance 0 from it
                 dedans = self.contenant(xl, yl)
-            dehors = np.flatnonzero(dedans < 0)
-            ip, d = self.segments.plus_proches(
-                xl[dehors], yl[dehors], cellule[dehors], self.dist_ptr, self.dist_idx, self._bornes
-            )
-            idx[lignes] = dedans
-            dist[lignes] = 0.0
-            idx[lignes[dehors]] = ip
-            dist[lignes[dehors]] = d
+                dehors = np.flatnonzero(dedans < 0)
+                ip, d = self.segments.plus_proches(
+                    xl[dehors],
+                    yl[dehors],
+                    cellule[dehors],
+                    self.dist_ptr,
+                    self.dist_idx,
+                    self._bornes,
+                )
+                idx[lignes] = dedans
+                dist[lignes] = 0.0
+                idx[lignes[dehors]] = ip
+                dist[lignes[dehors]] = d
         hors = np.flatnonzero(~dans & np.isfinite(x) & np.isfinite(y))
         if len(hors) and self.arbre is not None:
             points = shapely.points(x[hors], y[hors])

@@ -287,11 +287,12 @@ class Territoires:
         natif = ok & np.isin(epsg_ligne, projections.EPSG_LEGAUX)
         zone[natif] = epsg_ligne[natif]
         # a point given in a territory's legal projection must fall in that territory
-        for e in projections.EPSG_LEGAUX:
+        # (one pass per projection present in the batch)
+        for e in np.unique(epsg_ligne[natif]).tolist():
             lignes_natives = (
                 np.flatnonzero(natif & (epsg_ligne == e))
                 if epsg is None or np.ndim(epsg)
-                else (np.flatnonzero(natif) if e == int(epsg) else np.zeros(0, dtype=np.int64))
+                else np.flatnonzero(natif)
             )  # type: ignore[arg-type]
             if len(lignes_natives):
                 x0, y0, x1, y1 = projections.PAR_EPSG[e].bornes
