@@ -92,6 +92,41 @@ def test_distances_pour_l_ess_seulement(
     assert "ESS seulement" in rapport.provenance["distances_qpv"]
 
 
+def test_colonnes_et_identites_ess_seulement(home_territoires, tmp_path, fichiers, aides) -> None:
+    """``colonnes`` and ``ess_seulement`` (essq construire's temporary table): the named
+    columns plus every millésime's QPV columns, in that order; the ``ess_seulement`` ones
+    empty on non-ESS rows only; everything else as in the full output."""
+    etabs = [
+        aides.etab("10000000100001", "93066", "660000.0", "6875000.0"),  # ESS unit
+        aides.etab("20000000200001", "93066", "660000.0", "6875000.0"),  # non-ESS unit
+    ]
+    ul = [aides.ul("100000001", "9220"), aides.ul("200000002", "5710")]
+    ul_csv, et_csv = fichiers(ul, etabs)
+    complet, reduit = tmp_path / "complet.parquet", tmp_path / "reduit.parquet"
+    qualifier(ul_csv, et_csv, complet, home=home_territoires, afficher_progression=False)
+    colonnes = ["siret", "ess", "code_commune", "denomination", "lon", "lat"]
+    qualifier(
+        ul_csv,
+        et_csv,
+        reduit,
+        home=home_territoires,
+        afficher_progression=False,
+        colonnes=colonnes,
+        ess_seulement=["siret", "denomination", "lon"],
+    )
+    noms = [c[0] for c in duckdb.sql(f"DESCRIBE SELECT * FROM '{reduit}'").fetchall()]
+    assert noms == [*colonnes, "qpv_2024", "distance_qpv_2024_m", "qpv_proche_2024"]
+    a = duckdb.sql(f"SELECT {', '.join(noms)} FROM '{complet}' ORDER BY ess DESC").fetchall()
+    b = duckdb.sql(f"SELECT * FROM '{reduit}' ORDER BY ess DESC").fetchall()
+    assert b[0] == a[0] and b[0][0] == "10000000100001" and b[0][4] is not None  # ESS row whole
+    vides = [noms.index(c) for c in ("siret", "denomination", "lon")]
+    assert all(b[1][i] is None for i in vides) and a[1][0] == "20000000200001"
+    assert a[1][noms.index("lon")] is not None  # emptied by the option, not by the data
+    assert [v for i, v in enumerate(b[1]) if i not in vides] == [
+        v for i, v in enumerate(a[1]) if i not in vides
+    ]  # the rest of the non-ESS row, latitude included, is unchanged
+
+
 def test_distances_valeur_inconnue(home_territoires, tmp_path, fichiers, aides) -> None:
     from essq.erreurs import ErreurUtilisateur
 

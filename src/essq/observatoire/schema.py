@@ -35,6 +35,18 @@ COLONNES_REQUISES: tuple[str, ...] = (
 )
 
 
+# Columns the build reads for ESS establishments only (the establishments table): the
+# temporary qualified table of ``essq construire`` leaves them empty on the other rows.
+COLONNES_ESS_SEULEMENT: tuple[str, ...] = (
+    "siret",
+    "siren",
+    "denomination",
+    "enseigne",
+    "lon",
+    "lat",
+)
+
+
 def colonnes_millesime(millesime: str) -> tuple[str, str, str]:
     return (f"qpv_{millesime}", f"distance_qpv_{millesime}_m", f"qpv_proche_{millesime}")
 

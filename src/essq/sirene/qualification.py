@@ -1137,8 +1137,16 @@ def qualifier(
     historique_unites_legales: Path | str | None = None,
     historique_etablissements: Path | str | None = None,
     compression: str = "zstd",
+    colonnes: Sequence[str] | None = None,
+    ess_seulement: Sequence[str] = (),
 ) -> RapportQualification:
     """Qualify a SIRENE stock and write one row per establishment (or per legal unit).
+
+    ``colonnes`` restricts the output to these columns (in this order), plus the QPV
+    columns of every millésime (``qpv_M``, ``distance_qpv_M_m``, ``qpv_proche_M``);
+    ``ess_seulement`` columns are written for ESS rows only (empty on the others). Both
+    serve ``essq construire``, whose temporary table needs names, identifiers and
+    coordinates for ESS establishments only.
 
     ``listes``: extra lists by type (``ess_france``, ``esus``, ``siae``, ``fonds_dotation``),
     on top of those imported under ``home``. ``territoires`` defaults to
@@ -1238,6 +1246,8 @@ def qualifier(
                     fichier_et=src_et.chemin.name if src_et is not None else "",
                     distances=distances,
                     compression=compression,
+                    colonnes=colonnes,
+                    ess_seulement=ess_seulement,
                 )
                 break
             except _DoublonsDetectes:
@@ -1281,6 +1291,8 @@ def _executer(
     fichier_et: str,
     distances: str = "toutes",
     compression: str = "zstd",
+    colonnes: Sequence[str] | None = None,
+    ess_seulement: Sequence[str] = (),
 ) -> None:
     lecteur = con.execute(sql).fetch_record_batch(taille_lot)
     with (
@@ -1324,15 +1336,43 @@ def _executer(
                 table = table.drop_columns(
                     [c for c in COLONNES_INTERNES if c in table.column_names]
                 )
-                ecrivain.ecrire(table)
+                ecrivain.ecrire(_projeter(table, colonnes, ess_seulement, millesimes))
             if verifier_doublons and identifiants.en_double():
                 raise _DoublonsDetectes
             if ecrivain.ecrivain is None:
                 schema_vide = _schema_vide(lecteur.schema, mode, millesimes)
+                if colonnes is not None:
+                    garder = _colonnes_gardees(colonnes, millesimes)
+                    schema_vide = pa.schema([schema_vide.field(c) for c in garder])
             ecrivain.fermer(schema_vide)
 
 
 _FIN = object()
+
+
+def _colonnes_gardees(colonnes: Sequence[str], millesimes: Sequence[str]) -> list[str]:
+    qpv = [c for m in millesimes for c in (f"qpv_{m}", f"distance_qpv_{m}_m", f"qpv_proche_{m}")]
+    return [*colonnes, *(c for c in qpv if c not in colonnes)]
+
+
+def _projeter(
+    table: pa.Table,
+    colonnes: Sequence[str] | None,
+    ess_seulement: Sequence[str],
+    millesimes: Sequence[str],
+) -> pa.Table:
+    """The output columns of a batch (``qualifier``'s ``colonnes`` and ``ess_seulement``)."""
+    if colonnes is not None:
+        table = table.select(_colonnes_gardees(colonnes, millesimes))
+    if ess_seulement:
+        ess = pc.fill_null(table.column("ess"), False)
+        for c in ess_seulement:
+            i = table.schema.get_field_index(c)
+            colonne = table.column(c)
+            table = table.set_column(
+                i, c, pc.if_else(ess, colonne, pa.nulls(len(table), colonne.type))
+            )
+    return table
 
 
 class _Identifiants:
