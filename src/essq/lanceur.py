@@ -21,8 +21,12 @@ def options_indicateurs(args: Sequence[str]) -> dict[str, str | None] | None:
     """The options of a plain ``essq indicateurs`` call, None for anything else."""
     if len(args) < 2 or args[0] != "indicateurs":
         return None
-    options: dict[str, str | None] = {"territoire": None, "date_stock": None, "millesime": "2024"}
-    options["home"] = None
+    options: dict[str, str | None] = {
+        "territoire": None,
+        "date_stock": None,
+        "millesime": "2024",
+        "home": None,
+    }
     reste = list(args[1:])
     while reste:
         arg = reste.pop(0)

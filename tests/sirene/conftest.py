@@ -8,7 +8,7 @@ transformations, so that the qualification pipeline is tested without imported t
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -100,8 +100,11 @@ class FauxTerritoires:
     def communes_avec_qpv(self, millesime: str) -> set[str]:
         return {c for _, c, *_ in self.qpv}
 
-    def normaliser_communes(self, codes: Sequence[str] | np.ndarray) -> np.ndarray:
-        return np.array([ARRONDISSEMENTS.get(c, c) for c in codes], dtype=object)
+    def normaliser_communes_arrow(self, codes: pa.Array) -> pa.Array:
+        return pa.array([ARRONDISSEMENTS.get(c, c) for c in codes.to_pylist()], pa.string())
+
+    def preparer_distances(self) -> None:
+        """Nothing to prepare: distances are brute force here."""
 
     def localiser_lot(
         self,

@@ -101,7 +101,9 @@ class TerritoiresLike(Protocol):
         dictionnaires: bool = False,
     ) -> pa.Table: ...
 
-    def normaliser_communes(self, codes: Any) -> np.ndarray: ...
+    def normaliser_communes_arrow(self, codes: pa.Array) -> pa.Array: ...
+
+    def preparer_distances(self) -> None: ...
 
     def communes_avec_qpv(self, millesime: str) -> set[str]: ...
 
@@ -401,9 +403,9 @@ def _creer_combinaisons(
     NAF exclusion, presence on each imported list): a few thousand combinations against
     millions of rows. The catégories juridiques are those of ``ul_src``, the legal units
     before the SIREN check (a superset of ``ul``'s: checking every SIREN again only to list
-    them cost a second at the national scale). The rules (_expr_qualification) run once per combination here; each row
-    then gets its verdict by a join (``_jointure_combinaisons``). Returns the SQL type of the
-    keys ``cj``, ``flag`` and ``excl`` (ENUM of their values).
+    them cost a second at the national scale). The rules (_expr_qualification) run once per
+    combination here; each row then gets its verdict by a join (``_jointure_combinaisons``).
+    Returns the SQL type of the keys ``cj``, ``flag`` and ``excl`` (ENUM of their values).
     """
     table = nom.table_cj()
     exclusions = ["CAST(NULL AS VARCHAR)"]
@@ -720,13 +722,7 @@ def _normaliser(territoires: TerritoiresLike, codes: pa.DictionaryArray) -> pa.D
     uniques = codes.dictionary
     if len(uniques) == 0:
         return _par_valeur(codes, pa.array([], pa.string()))
-    vectorise = getattr(territoires, "normaliser_communes_arrow", None)
-    if vectorise is not None:  # essq.territoires: one hash lookup, no Python loop
-        return _par_valeur(codes, vectorise(uniques))
-    normalises = territoires.normaliser_communes(np.asarray(uniques.to_pylist(), dtype=object))
-    return _par_valeur(
-        codes, pa.array([str(n) if n is not None else None for n in normalises], pa.string())
-    )
+    return _par_valeur(codes, territoires.normaliser_communes_arrow(uniques))
 
 
 def _placer(
@@ -788,11 +784,10 @@ def _placer(
     table = table.append_column("statut_coordonnees", statut_coord)
     table = table.append_column("statut_position", position)
     for m in millesimes:
-        table = table.append_column(f"qpv_{m}", loc.column(f"qpv_{m}"))
-        table = table.append_column(
-            f"distance_qpv_{m}_m", loc.column(f"distance_qpv_{m}_m").cast(pa.float64())
-        )
-        table = table.append_column(f"qpv_proche_{m}", loc.column(f"qpv_proche_{m}"))
+        qpv, distance, proche = _colonnes_qpv(m)
+        table = table.append_column(qpv, loc.column(qpv))
+        table = table.append_column(distance, loc.column(distance).cast(pa.float64()))
+        table = table.append_column(proche, loc.column(proche))
     return table
 
 
@@ -1018,9 +1013,7 @@ class _EnFond:
 def _communes_qpv_de(territoires: TerritoiresLike) -> tuple[TerritoiresLike, pa.Array]:
     """The sorted codes of the communes hosting a QPV (any millésime); the distance kernel is
     made ready meanwhile (this runs in the background while DuckDB starts reading)."""
-    prechauffer = getattr(territoires, "preparer_distances", None)
-    if prechauffer is not None:
-        prechauffer()
+    territoires.preparer_distances()
     avec_qpv: set[str] = set()
     for m in territoires.millesimes_qpv:
         avec_qpv |= set(territoires.communes_avec_qpv(m))
@@ -1350,8 +1343,13 @@ def _executer(
 _FIN = object()
 
 
+def _colonnes_qpv(millesime: str) -> tuple[str, str, str]:
+    """The placement columns of one QPV millésime: containing QPV, distance, nearest QPV."""
+    return (f"qpv_{millesime}", f"distance_qpv_{millesime}_m", f"qpv_proche_{millesime}")
+
+
 def _colonnes_gardees(colonnes: Sequence[str], millesimes: Sequence[str]) -> list[str]:
-    qpv = [c for m in millesimes for c in (f"qpv_{m}", f"distance_qpv_{m}_m", f"qpv_proche_{m}")]
+    qpv = [c for m in millesimes for c in _colonnes_qpv(m)]
     return [*colonnes, *(c for c in qpv if c not in colonnes)]
 
 
@@ -1481,10 +1479,11 @@ def _schema_vide(schema: pa.Schema, mode: str, millesimes: Sequence[str]) -> pa.
             pa.field("statut_position", pa.string()),
         ]
         for m in millesimes:
+            qpv, distance, proche = _colonnes_qpv(m)
             champs += [
-                pa.field(f"qpv_{m}", pa.string()),
-                pa.field(f"distance_qpv_{m}_m", pa.float64()),
-                pa.field(f"qpv_proche_{m}", pa.string()),
+                pa.field(qpv, pa.string()),
+                pa.field(distance, pa.float64()),
+                pa.field(proche, pa.string()),
             ]
     return pa.schema(champs)
 

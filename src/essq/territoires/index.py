@@ -75,8 +75,6 @@ class IndexZone:
         shapely.intersects_xy(self.geometries, shapely.get_x(dedans), shapely.get_y(dedans))
         self.arbre = shapely.STRtree(self.geometries)
         self._bornes = shapely.bounds(self.geometries)
-        x0, y0, x1, y1 = (np.ascontiguousarray(self._bornes[:, k]) for k in range(4))
-        self._bornes_col = (x0, y0, x1, y1)
         self._bords = shapely.boundary(self.geometries)
         # Python copies for the single-point path (a few thousand polygons at most)
         self._bornes_liste: list[tuple[float, float, float, float]] = [
