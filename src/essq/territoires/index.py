@@ -81,39 +81,44 @@ class IndexZone:
             tuple(b) for b in self._bornes.tolist()
         ]
         self._cle_max = int(self.cles[-1]) if len(self.cles) else -1
-        self._construire_repertoire()
+        self._repertoire: tuple[np.ndarray, np.ndarray, int, int] | None = None
         self._segments: Segments | None = None
-        self._verrou_segments = threading.Lock()
+        self._verrou = threading.Lock()  # batches run in threads: lazy structures built once
 
     @property
     def segments(self) -> Segments:
         """Boundary segments for the batch distances, built on first use (numba is imported
         then: the single-point path never needs it)."""
-        with self._verrou_segments:  # batches run in threads: build once
+        with self._verrou:
             if self._segments is None:
                 from essq.territoires.segments import Segments
 
                 self._segments = Segments.depuis(self.geometries)
             return self._segments
 
-    def _construire_repertoire(self) -> None:
-        """Two-level directory of the containment grid, for batches: a dense table of blocks
-        of ``BLOC_REPERTOIRE`` x ``BLOC_REPERTOIRE`` cells gives, for the blocks a QPV
-        touches, the row of a dense array holding the value of each of their cells (SANS
-        where none). A point's cell is then found by two array reads instead of a binary
-        search over every touched cell (the qualification's largest single cost once the
-        distances were compiled)."""
-        b = BLOC_REPERTOIRE
-        nx = self.nx_fin
-        ny = self._cle_max // nx + 1 if self._cle_max >= 0 else 0
-        self._ny_fin = ny
-        self._bnx = -(-nx // b)
-        gx, gy = self.cles % nx, self.cles // nx
-        blocs, rang = np.unique((gy // b) * self._bnx + gx // b, return_inverse=True)
-        self._rep_table = np.full(self._bnx * -(-ny // b), -1, dtype=np.int32)
-        self._rep_table[blocs] = np.arange(len(blocs), dtype=np.int32)
-        self._rep_valeurs = np.full(len(blocs) * b * b, SANS, dtype=np.int32)
-        self._rep_valeurs[rang * (b * b) + (gy % b) * b + gx % b] = self.valeurs
+    @property
+    def repertoire(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Two-level directory of the containment grid, for batches (built on first use: the
+        single-point path does not need it): a dense table of blocks of ``BLOC_REPERTOIRE``
+        x ``BLOC_REPERTOIRE`` cells gives, for the blocks a QPV touches, the row of a dense
+        array holding the value of each of their cells (SANS where none). A point's cell is
+        then found by two array reads instead of a binary search over every touched cell
+        (the qualification's largest single cost once the distances were compiled).
+        Returns (table of blocks, cell values, blocks per row, rows of cells)."""
+        with self._verrou:
+            if self._repertoire is None:
+                b = BLOC_REPERTOIRE
+                nx = self.nx_fin
+                ny = self._cle_max // nx + 1 if self._cle_max >= 0 else 0
+                bnx = -(-nx // b)
+                gx, gy = self.cles % nx, self.cles // nx
+                blocs, rang = np.unique((gy // b) * bnx + gx // b, return_inverse=True)
+                table = np.full(bnx * -(-ny // b), -1, dtype=np.int32)
+                table[blocs] = np.arange(len(blocs), dtype=np.int32)
+                valeurs = np.full(len(blocs) * b * b, SANS, dtype=np.int32)
+                valeurs[rang * (b * b) + (gy % b) * b + gx % b] = self.valeurs
+                self._repertoire = (table, valeurs, bnx, ny)
+            return self._repertoire
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -286,16 +291,17 @@ class IndexZone:
             return sortie
         ox, oy = self.origine_fin
         b = BLOC_REPERTOIRE
+        table, valeurs, bnx, ny = self.repertoire
         fx = np.floor((x - ox) / self.pas_fin)
         fy = np.floor((y - oy) / self.pas_fin)
         # (comparisons with NaN are false: missing coordinates are not valid)
-        valide = (fx >= 0) & (fx < self.nx_fin) & (fy >= 0) & (fy < self._ny_fin)
+        valide = (fx >= 0) & (fx < self.nx_fin) & (fy >= 0) & (fy < ny)
         ix = np.where(valide, fx, 0).astype(np.int64)
         iy = np.where(valide, fy, 0).astype(np.int64)
-        bloc = np.where(valide, self._rep_table[(iy // b) * self._bnx + ix // b], -1)
+        bloc = np.where(valide, table[(iy // b) * bnx + ix // b], -1)
         dans_bloc = bloc >= 0
         val = np.full(n, SANS, dtype=np.int32)
-        val[dans_bloc] = self._rep_valeurs[
+        val[dans_bloc] = valeurs[
             bloc[dans_bloc] * (b * b) + (iy[dans_bloc] % b) * b + ix[dans_bloc] % b
         ]
         direct = (val >= 0) & (val != SANS)
