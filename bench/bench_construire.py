@@ -245,8 +245,6 @@ def etape_plancher(stock: str) -> dict[str, Any]:
     return {"cpu_secondes": _cpu(), "lignes": res}
 
 
-# Legal projection of each territory (département code → EPSG), as in essq.territoires
-EPSG_OUTRE_MER = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
 CLASSES_TAILLE = {
     **dict.fromkeys(["NN", "00"], "sans_salarie"),
     **dict.fromkeys(["01", "02", "03"], "1_9"),
@@ -279,6 +277,7 @@ def etape_pandas(stock: str, territoires: str) -> dict[str, Any]:
     import pandas as pd
 
     from essq.sirene.nomenclatures import table_cj, table_naf, table_tranches
+    from essq.territoires.projections import epsg_legaux
 
     et = pd.read_parquet(Path(stock) / "StockEtablissement_utf8.parquet", columns=COLONNES_ETAB)
     ul = pd.read_parquet(Path(stock) / "StockUniteLegale_utf8.parquet", columns=COLONNES_UL)
@@ -332,8 +331,9 @@ def etape_pandas(stock: str, territoires: str) -> dict[str, Any]:
     )
     x = pd.to_numeric(df["coordonneeLambertAbscisseEtablissement"], errors="coerce")
     y = pd.to_numeric(df["coordonneeLambertOrdonneeEtablissement"], errors="coerce")
-    dep = df["code"].fillna("").str[:3]
-    df["epsg"] = dep.map(EPSG_OUTRE_MER).fillna(2154).astype(int)
+    # each territory's legal projection (the reference table the build uses; 0: unknown)
+    epsg = epsg_legaux(df["code"].fillna("").to_numpy(dtype=object))
+    df["epsg"] = np.where(epsg == 0, 2154, epsg)
     df["qpv"] = None
     df["qpv_proche"] = None
     df["d"] = np.nan
