@@ -215,7 +215,7 @@ def test_stock_reconstitue_par_l_historique_egal_au_stock_d_alors(
         assert "reconstitué" not in sirene_evo[1]["attribution"]
         roles = [f.get("role") for f in e.provenance(avant)["fichiers"]]
         # files carry the same attribution as the answers
-        from essq.observatoire.entrepot import attribution_texte
+        from essq.observatoire.lecture import attribution_texte
 
         assert "reconstitué" in attribution_texte(avant, "2024", e.provenance(avant))
         assert "reconstitué" not in attribution_texte(apres, "2024", e.provenance(apres))

@@ -13,7 +13,7 @@ import shapely
 
 from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot
-from essq.observatoire.entrepot import attribution_texte
+from essq.observatoire.lecture import attribution_texte
 
 POINTS_MAX = 5000
 QPV_MAX = 300

@@ -23,7 +23,7 @@ from essq.api.annuaire import LIMITE_MAX, TAILLES, TRIS, Annuaire, Criteres
 from essq.api.erreurs_http import REPONSES_ERREUR
 from essq.api.service import Introuvable, Service, TropGrand, traduire_inconnu
 from essq.erreurs import ErreurUtilisateur
-from essq.observatoire.entrepot import attribution_texte, stock_reconstitue
+from essq.observatoire.lecture import attribution_texte, stock_reconstitue
 
 LOT_MAX = 10_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

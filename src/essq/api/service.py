@@ -20,7 +20,7 @@ from typing import Any
 from essq.config import emplacements
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.observatoire import Entrepot
-from essq.observatoire.entrepot import fiche_territoire, lire_territoire
+from essq.observatoire.lecture import fiche_territoire, lire_territoire
 from essq.observatoire.schema import MESURES, MESURES_REPARTITION
 from essq.territoires import Territoires
 

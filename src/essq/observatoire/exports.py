@@ -18,12 +18,8 @@ import shapely
 
 from essq.erreurs import ErreurUtilisateur
 from essq.fichiers import ecriture_atomique
-from essq.observatoire.entrepot import (
-    Entrepot,
-    attribution_texte,
-    sources,
-    sources_reconstituees,
-)
+from essq.observatoire.entrepot import Entrepot
+from essq.observatoire.lecture import attribution_texte, sources, sources_reconstituees
 from essq.observatoire.schema import (
     DESCRIPTION_PARTS,
     DIMENSIONS,

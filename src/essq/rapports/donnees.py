@@ -20,7 +20,7 @@ import shapely
 
 from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot
-from essq.observatoire.entrepot import libelle_stock, lire_territoire, sources_reconstituees
+from essq.observatoire.lecture import libelle_stock, lire_territoire, sources_reconstituees
 from essq.observatoire.schema import LIBELLES_MODALITES, LICENCE
 from essq.rapports import graphiques as gr
 from essq.referentiel import charger as charger_referentiel

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from essq.erreurs import ErreurUtilisateur
 from essq.fichiers import dossier_atomique
-from essq.observatoire.entrepot import lire_territoire
+from essq.observatoire.lecture import lire_territoire
 from essq.rapports import rendu
 from essq.rapports.donnees import Sources, assembler
 

@@ -18,7 +18,7 @@ from essq.api.carte import donnees_carte
 from essq.api.routes import entetes_piece_jointe, liens_de, portrait_disponible
 from essq.api.service import Introuvable, Service, traduire_inconnu
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
-from essq.observatoire.entrepot import (
+from essq.observatoire.lecture import (
     libelle_stock,
     stock_reconstitue,
 )
