@@ -14,8 +14,11 @@ Measured in the same run, each step in a fresh process (wall time, CPU time, pea
   perimeter, current communes, legal projections, quartier vécu by nearest QPV, results and
   ESS establishments written to Parquet), with the France figures of both printed side by
   side as a check that they compute the same thing;
-- ``Entrepot.indicateurs`` latency for territories of every level, and the ``essq
-  indicateurs`` command.
+- the latency of one look-up (open + query) for 101 territories of every level, from the
+  warehouse (DuckDB) and from its consultation index (SQLite);
+- the whole ``essq indicateurs`` command for the same territories (interpreter start and
+  imports included), against the floor of starting the interpreter (``python -c pass``), and
+  for one in five of them with the index moved aside, so that the warehouse answers.
 
 - the observatory stage alone (``construire_depuis_qualifie``: qualified table → warehouse)
   at each size, on the qualified 1 M stock repeated with fresh SIRETs, so that its wall, CPU
@@ -435,8 +438,8 @@ def _controle_entrepot(home: Path) -> dict[str, Any]:
     }
 
 
-def etape_service(home: str) -> dict[str, Any]:
-    """Latency of Entrepot.indicateurs (open + query) for territories of every level."""
+def _echantillon(home: str) -> list[str]:
+    """20 territories of every level drawn at random (fixed seed), and France."""
     from essq.observatoire import Entrepot
 
     with Entrepot.ouvrir(home) as e:
@@ -446,41 +449,82 @@ def etape_service(home: str) -> dict[str, Any]:
             codes = [t["code"] for t in e.territoires(niveau)]
             echantillon += [f"{niveau}:{c}" for c in rng.sample(codes, min(20, len(codes)))]
         echantillon.append("france")
-    durees = []
-    for t in echantillon:
-        debut = time.perf_counter()
-        with Entrepot.ouvrir(home) as e:
-            e.indicateurs(t)
-        durees.append((time.perf_counter() - debut) * 1000)
-    durees.sort()
+    return echantillon
+
+
+def _distribution(durees: list[float]) -> dict[str, float]:
+    durees = sorted(durees)
     return {
-        "territoires": len(durees),
         "mediane_ms": round(statistics.median(durees), 1),
         "p95_ms": round(durees[int(0.95 * (len(durees) - 1))], 1),
         "max_ms": round(durees[-1], 1),
     }
 
 
-def _commande_indicateurs(home: Path, territoire: str) -> float | str:
-    """Wall time of the whole ``essq indicateurs`` command (interpreter start and imports included)."""
+def etape_service(home: str) -> dict[str, Any]:
+    """Latency of one look-up (open + query) for territories of every level, from the
+    warehouse (DuckDB) and from its consultation index (SQLite)."""
+    from essq.observatoire import Entrepot
+    from essq.observatoire.consultation import Consultation, chemin_consultation
+
+    echantillon = _echantillon(home)
+    res: dict[str, Any] = {
+        "territoires": len(echantillon),
+        "index_consultation_mo": round(chemin_consultation(home).stat().st_size / 1e6, 1),
+    }
+    for nom, ouvrir in (
+        ("entrepot_duckdb", Entrepot.ouvrir),
+        ("index_sqlite", Consultation.ouvrir),
+    ):
+        durees = []
+        for t in echantillon:
+            debut = time.perf_counter()
+            lecteur = ouvrir(home)
+            assert lecteur is not None, "index de consultation absent ou périmé"
+            with lecteur:
+                lecteur.indicateurs(t)
+            durees.append((time.perf_counter() - debut) * 1000)
+        res[nom] = _distribution(durees)
+    return res
+
+
+def _commande(args: list[str]) -> float:
+    """Wall time (ms) of one command, interpreter start included; stops the bench on failure."""
     debut = time.perf_counter()
-    r = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("essq")),
-            "indicateurs",
-            territoire,
-            "--home",
-            str(home),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    r = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    duree = (time.perf_counter() - debut) * 1000
     if r.returncode != 0:
-        derniere = (r.stderr.strip().splitlines() or ["?"])[-1]
-        print(f"  essq indicateurs {territoire} en échec : {derniere}")
-        return f"échec : {derniere}"
-    return round((time.perf_counter() - debut) * 1000)
+        raise RuntimeError(f"{' '.join(args[:3])} en échec : {r.stderr.strip()[-500:]}")
+    return duree
+
+
+def etape_commande(home: str) -> dict[str, Any]:
+    """Wall time of the whole ``essq indicateurs`` command over the same territories as
+    ``etape_service``, against the floor of starting the interpreter (``python -c pass``);
+    then a few commands with the index moved aside (answered by the warehouse)."""
+    from essq.observatoire.consultation import chemin_consultation
+
+    essq = str(Path(sys.executable).with_name("essq"))
+    echantillon = _echantillon(home)
+    plancher = [_commande([sys.executable, "-c", "pass"]) for _ in range(len(echantillon))]
+    commande = [_commande([essq, "indicateurs", t, "--home", home]) for t in echantillon]
+    index = chemin_consultation(home)
+    cache = index.with_name(index.name + ".banc")
+    index.rename(cache)
+    try:
+        sans_index = [_commande([essq, "indicateurs", t, "--home", home]) for t in echantillon[::5]]
+    finally:
+        cache.rename(index)
+    res = {
+        "commandes": len(commande),
+        "plancher_python": _distribution(plancher),
+        "essq_indicateurs": _distribution(commande),
+        "essq_indicateurs_sans_index": _distribution(sans_index),
+    }
+    res["ratio_mediane_plancher"] = round(
+        res["essq_indicateurs"]["mediane_ms"] / res["plancher_python"]["mediane_ms"], 1
+    )
+    return res
 
 
 def _mesurer(nom: str, fonction: Any, *args: Any) -> dict[str, Any]:
@@ -564,12 +608,12 @@ def main(args: list[str]) -> dict[str, Any]:
             print(f"  contrôle France (essq / pandas) : {json.dumps(res['controle'])}")
         if n == tailles[0]:
             res["service"] = etape_service(str(home))
-            cli = [
-                _commande_indicateurs(home, t) for t in ("qpv:QN09337M", "commune:93066", "france")
-            ]
-            res["service"]["commande_essq_indicateurs_ms"] = cli
             print(
                 f"  indicateurs (ouverture + requête) : {json.dumps(res['service'], ensure_ascii=False)}"
+            )
+            res["commande"] = etape_commande(str(home))
+            print(
+                f"  commande essq indicateurs : {json.dumps(res['commande'], ensure_ascii=False)}"
             )
         resultats["tailles"][str(n)] = res
     if len(tailles) > 1:

@@ -10,8 +10,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 VARIABLE_HOME = "ESSQ_HOME"
 
 
@@ -22,6 +20,9 @@ def resoudre_home(option: Path | str | None = None) -> Path:
     env = os.environ.get(VARIABLE_HOME)
     if env:
         return Path(env).expanduser().resolve()
+    # imported here: ``essq indicateurs --home H`` is timed to the millisecond
+    from platformdirs import user_data_dir
+
     return Path(user_data_dir("essq", appauthor=False)).resolve()
 
 

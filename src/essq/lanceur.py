@@ -51,19 +51,32 @@ def options_indicateurs(args: Sequence[str]) -> dict[str, str | None] | None:
 
 
 def _indicateurs(options: dict[str, str | None]) -> bool:
-    """Print the indicators as ``essq indicateurs`` does; False to leave it to essq.cli."""
+    """Print the indicators as ``essq indicateurs`` does; False to leave it to essq.cli.
+
+    Read from the consultation index when it matches the warehouse (no DuckDB import), from
+    the warehouse otherwise."""
     import json
+    import sqlite3
 
     from essq.erreurs import ErreurUtilisateur
-    from essq.observatoire.entrepot import Entrepot
+    from essq.observatoire.consultation import Consultation
 
+    territoire = str(options["territoire"])
+    date_stock, millesime = options["date_stock"], str(options["millesime"])
     try:
-        with Entrepot.ouvrir(options["home"]) as entrepot:
-            res = entrepot.indicateurs(
-                str(options["territoire"]),
-                date_stock=options["date_stock"],
-                millesime=str(options["millesime"]),
-            )
+        res = None
+        try:
+            consultation = Consultation.ouvrir(options["home"])
+            if consultation is not None:
+                with consultation:
+                    res = consultation.indicateurs(territoire, date_stock, millesime)
+        except sqlite3.Error:  # a damaged index: the warehouse answers
+            res = None
+        if res is None:
+            from essq.observatoire.entrepot import Entrepot
+
+            with Entrepot.ouvrir(options["home"]) as entrepot:
+                res = entrepot.indicateurs(territoire, date_stock, millesime)
     except ErreurUtilisateur:  # the full command line words and reports it
         return False
     sys.stdout.write(json.dumps(res, ensure_ascii=False, indent=2) + "\n")

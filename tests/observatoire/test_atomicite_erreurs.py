@@ -17,6 +17,7 @@ import pytest
 
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.observatoire import Entrepot, construire_depuis_qualifie
+from essq.observatoire.consultation import Consultation
 
 
 def _empreinte(home: Path) -> str:
@@ -70,6 +71,10 @@ def test_construction_tuee_laisse_l_entrepot_precedent_intact(
     with Entrepot.ouvrir(home) as e:
         assert e.indicateurs("departement:93") == avant
         assert e.dates_stock() == ["2025-01-01"]
+    consultation = Consultation.ouvrir(home)  # the index still belongs to that warehouse
+    assert consultation is not None
+    with consultation:
+        assert consultation.indicateurs("departement:93") == avant
     # the next build cleans the leftovers and succeeds
     construire_depuis_qualifie(chemin, date_stock="2025-06-01", home=home, afficher=False)
     assert not list(dossier.glob(".essq.duckdb.*"))
@@ -101,6 +106,7 @@ def test_construction_en_echec_sur_fichier_invalide_laisse_l_entrepot_intact(
     assert "mauvais.parquet" in exc.value.texte()
     assert _empreinte(home) == empreinte
     assert not list((home / "entrepot").glob(".essq.duckdb.*"))
+    assert Consultation.ouvrir(home) is not None
     with Entrepot.ouvrir(home) as e:
         assert e.indicateurs("france")["ensemble"]["etablissements_actifs"] == sum(
             1 for r in table.to_pylist() if r["etat"] == "A"

@@ -14,6 +14,11 @@ Modules:
 - ``entrepot``: ``Entrepot.ouvrir(home=None, lecture_seule=True)`` serves ``indicateurs``,
   ``evolution``, ``etablissements``, ``territoires``, ``dates_stock``, ``provenance`` and the
   whole table of a level (``table_niveau``) from precomputed tables.
+- ``lecture``: the indicator look-ups shared by both stores (``LectureIndicateurs``) and the
+  helpers every interface uses (territory parsing, sources, attribution); no DuckDB import.
+- ``consultation``: the SQLite consultation index each build writes next to the warehouse
+  (``entrepot/consultation.sqlite``), sealed to the warehouse file it copies;
+  ``Consultation.ouvrir(home)`` returns None when it does not match the warehouse in place.
 - ``exports``: CSV, Parquet, XLSX and GeoJSON exports, each with the Licence Ouverte
   attribution of its sources.
 - ``schema``: required qualified columns and the French definition of every indicator.

@@ -36,6 +36,8 @@ from essq.config import emplacements
 from essq.console import progression
 from essq.erreurs import ErreurUtilisateur
 from essq.fichiers import sha256
+from essq.observatoire.consultation import chemin_consultation, ecrire_consultation, sceller
+from essq.observatoire.entrepot import Entrepot
 from essq.observatoire.schema import (
     COLONNES_ESS_SEULEMENT,
     COLONNES_REQUISES,
@@ -408,9 +410,18 @@ def construire_depuis_qualifie(
                     "version d'essq (types des colonnes), ou relancer « essq construire » avec les "
                     "fichiers SIRENE d'origine.",
                 ) from exc
+            tmp_consultation = tmp.with_name(tmp.name + ".consultation")
+            _ecrire_consultation(tmp, tmp_consultation)
+            # Warehouse first: killed in between, the old index no longer matches the new
+            # warehouse file and readers go back to the warehouse itself.
             os.replace(tmp, destination)
+            os.replace(tmp_consultation, chemin_consultation(home))
         finally:
-            for reste in (tmp, tmp.with_name(tmp.name + ".wal")):
+            for reste in (
+                tmp,
+                tmp.with_name(tmp.name + ".wal"),
+                tmp.with_name(tmp.name + ".consultation"),
+            ):
                 reste.unlink(missing_ok=True)
     rapport.entrepot = str(destination)
     return rapport
@@ -613,6 +624,15 @@ def _construire_dans(
         incoherences_commune_qpv=int(incoherences),
         dates_stock_entrepot=dates,
     )
+
+
+def _ecrire_consultation(entrepot: Path, sortie: Path) -> dict[str, int]:
+    """Write the consultation index of the (closed) warehouse file ``entrepot`` into ``sortie``
+    and seal it against that file (essq.observatoire.consultation)."""
+    with Entrepot(duckdb.connect(str(entrepot), read_only=True), entrepot) as e:
+        lignes = ecrire_consultation(e.con, ((d, e.provenance(d)) for d in e.dates_stock()), sortie)
+    sceller(sortie, entrepot)
+    return lignes
 
 
 def _fiche_fichier(f: FichierSource) -> dict[str, Any]:

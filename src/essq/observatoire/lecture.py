@@ -397,7 +397,10 @@ class LectureIndicateurs:
                 f"SELECT i.niveau, i.code, i.perimetre, t.libelle, "
                 f"{', '.join('i.' + m for m in MESURES)} FROM indicateurs i "
                 "LEFT JOIN territoires t ON t.niveau = i.niveau AND t.code = i.code "
-                f"WHERE i.date_stock = ? AND i.millesime = ? AND ({condition})",
+                f"WHERE i.date_stock = ? AND i.millesime = ? AND ({condition}) "
+                # the same key order in the JSON whichever store answers
+                "ORDER BY i.niveau, CASE i.perimetre WHEN 'ensemble' THEN 0 "
+                "WHEN 'en_qpv' THEN 1 ELSE 2 END",
                 [date, millesime, *params],
             )
             comparaisons: dict[str, Any] = {}

@@ -1,0 +1,187 @@
+"""The consultation index: the warehouse's indicator tables in SQLite, for short commands.
+
+``essq indicateurs`` is run in loops by scripts, one territory after another; importing DuckDB
+alone costs it 50 to 80 ms. Each build therefore also writes, next to the warehouse,
+``$ESSQ_HOME/entrepot/consultation.sqlite``: a copy of the tables the indicators are read from
+(``indicateurs``, ``repartitions``, ``territoires``, one provenance record per stock date),
+indexed by territory. SQLite is in Python's standard library and opens in a few milliseconds.
+
+The index is a cache of the warehouse, never a source. It records the identity of the warehouse
+file it was copied from (device, inode, size, modification time in ns) and is only used while
+that file is still the warehouse: a build swaps the warehouse first and the index second, so a
+build interrupted between the two swaps, an index missing, damaged, or written by another
+version of essq, all lead readers back to the warehouse itself (``Consultation.ouvrir`` returns
+None). Both stores answer through the same queries (:mod:`essq.observatoire.lecture`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from essq.config import emplacements
+from essq.observatoire.lecture import LectureIndicateurs
+from essq.observatoire.schema import MESURES, MESURES_REPARTITION, VERSION_SCHEMA_ENTREPOT
+
+NOM_FICHIER = "consultation.sqlite"
+FORMAT_CONSULTATION = "1"
+CLES = "date_stock TEXT NOT NULL, millesime TEXT NOT NULL, niveau TEXT NOT NULL, code TEXT NOT NULL, perimetre TEXT NOT NULL"
+
+
+def _colonnes(mesures: Iterable[str]) -> str:
+    return ", ".join(
+        f"{m} {'REAL' if m.startswith('effectif') else 'INTEGER'} NOT NULL" for m in mesures
+    )
+
+
+SCHEMA = f"""
+CREATE TABLE meta (cle TEXT PRIMARY KEY, valeur TEXT NOT NULL);
+CREATE TABLE provenance (date_stock TEXT PRIMARY KEY, fiche TEXT NOT NULL);
+CREATE TABLE territoires (
+    niveau TEXT, code TEXT, libelle TEXT, millesime TEXT, epci TEXT, departement TEXT, region TEXT);
+CREATE TABLE indicateurs ({CLES}, {_colonnes(MESURES)});
+CREATE TABLE repartitions ({CLES}, dimension TEXT NOT NULL, modalite TEXT NOT NULL, {_colonnes(list(MESURES_REPARTITION))});
+"""
+INDEX = """
+CREATE INDEX territoires_cle ON territoires (niveau, code);
+CREATE INDEX indicateurs_cle ON indicateurs (niveau, code, date_stock, millesime);
+CREATE INDEX repartitions_cle ON repartitions (niveau, code, date_stock, millesime);
+"""
+# The warehouse's columns, in the order of the tables above (dates as 'YYYY-MM-DD' text).
+COPIES = {
+    "territoires": "SELECT niveau, code, libelle, millesime, epci, departement, region FROM territoires",
+    "indicateurs": "SELECT CAST(date_stock AS VARCHAR), millesime, niveau, code, perimetre, "
+    f"{', '.join(MESURES)} FROM indicateurs",
+    "repartitions": "SELECT CAST(date_stock AS VARCHAR), millesime, niveau, code, perimetre, "
+    f"dimension, modalite, {', '.join(MESURES_REPARTITION)} FROM repartitions",
+}
+
+
+def chemin_consultation(home: Path | str | None = None) -> Path:
+    """Where the consultation index of ``home``'s warehouse lives."""
+    return emplacements(home).entrepot.with_name(NOM_FICHIER)
+
+
+def signature(fichier: Path) -> str:
+    """The identity of a warehouse file: device, inode, size, modification time (ns).
+
+    ``os.replace`` keeps it, so an index sealed against the temporary file of a build matches
+    the warehouse that build swaps in, and nothing else."""
+    st = fichier.stat()
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def ecrire_consultation(
+    source: Any,
+    provenances: Iterable[tuple[str, dict[str, Any]]],
+    sortie: Path,
+    *,
+    taille_lot: int = 50_000,
+) -> dict[str, int]:
+    """Copy the serving tables of an open warehouse connection (``source``, DuckDB) into a new
+    SQLite file ``sortie``; returns the number of rows copied per table. ``sortie`` is not yet
+    usable: ``sceller`` records which warehouse file it belongs to."""
+    if sortie.exists():
+        sortie.unlink()
+    con = sqlite3.connect(sortie)
+    lignes: dict[str, int] = {}
+    try:
+        # A file written aside then swapped in: no journal needed, one transaction.
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.executescript(SCHEMA)
+        for table, requete in COPIES.items():
+            cur = source.execute(requete)
+            n = 0
+            marques = ", ".join("?" * len(cur.description))
+            while lot := cur.fetchmany(taille_lot):
+                con.executemany(f"INSERT INTO {table} VALUES ({marques})", lot)
+                n += len(lot)
+            lignes[table] = n
+        con.executemany(
+            "INSERT INTO provenance VALUES (?, ?)",
+            [(date, json.dumps(fiche, ensure_ascii=False)) for date, fiche in provenances],
+        )
+        con.executescript(INDEX)
+        con.execute("ANALYZE")
+        con.commit()
+    finally:
+        con.close()
+    return lignes
+
+
+def sceller(sortie: Path, entrepot: Path) -> None:
+    """Record, in the index ``sortie``, the version of essq's formats and the identity of the
+    (closed, complete) warehouse file it was copied from, then flush it to disk."""
+    con = sqlite3.connect(sortie)
+    try:
+        con.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [
+                ("version_schema", str(VERSION_SCHEMA_ENTREPOT)),
+                ("format_consultation", FORMAT_CONSULTATION),
+                ("signature_entrepot", signature(entrepot)),
+            ],
+        )
+        con.commit()
+    finally:
+        con.close()
+    with open(sortie, "rb") as f:
+        os.fsync(f.fileno())
+
+
+class Consultation(LectureIndicateurs):
+    """The indicators of ``$ESSQ_HOME``'s warehouse, read from its consultation index."""
+
+    def __init__(self, con: sqlite3.Connection, chemin: Path) -> None:
+        super().__init__()
+        self.con = con
+        self.chemin = chemin
+
+    @classmethod
+    def ouvrir(cls, home: Path | str | None = None) -> Consultation | None:
+        """The index of the current warehouse; None when there is none to trust (no index, an
+        index of another warehouse file or version of essq, a damaged file): read the warehouse."""
+        lieux = emplacements(home)
+        chemin = chemin_consultation(home)
+        try:
+            actuelle = signature(lieux.entrepot)
+            if not chemin.is_file():
+                return None
+            con = sqlite3.connect(chemin.as_uri() + "?mode=ro", uri=True)
+        except (OSError, sqlite3.Error):
+            return None
+        try:
+            meta = dict(con.execute("SELECT cle, valeur FROM meta").fetchall())
+        except sqlite3.Error:
+            meta = {}
+        if meta != {
+            "version_schema": str(VERSION_SCHEMA_ENTREPOT),
+            "format_consultation": FORMAT_CONSULTATION,
+            "signature_entrepot": actuelle,
+        }:
+            con.close()
+            return None
+        return cls(con, chemin)
+
+    def fermer(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Consultation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fermer()
+
+    def _executer(self, requete: str, parametres: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.con.execute(requete, tuple(parametres))
+
+    def _lire_provenance(self, date: str) -> dict[str, Any]:
+        ligne = self.con.execute(
+            "SELECT fiche FROM provenance WHERE date_stock = ?", (date,)
+        ).fetchone()
+        return json.loads(ligne[0]) if ligne else {}
