@@ -149,3 +149,19 @@ def test_index_abime_ou_absent_l_entrepot_repond(
     with Entrepot.ouvrir(home) as e:
         assert r.stdout == _json(e.indicateurs("france")) + "\n"
     assert "duckdb importé" in r.stderr  # answered by the warehouse
+
+
+def test_copie_de_essq_home_avec_ses_dates_garde_son_index(
+    entrepot_construit, home: Path, tmp_path: Path
+) -> None:
+    copie = tmp_path / "copie"
+    shutil.copytree(home, copie)  # copy2: contents and modification times, like cp -a
+    consultation = Consultation.ouvrir(copie)
+    assert consultation is not None
+    with consultation, Entrepot.ouvrir(home) as e:
+        assert consultation.indicateurs("france") == e.indicateurs("france")
+    # a warehouse rewritten in place (another modification time) no longer matches
+    entrepot = copie / "entrepot" / "essq.duckdb"
+    st = entrepot.stat()
+    os.utime(entrepot, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert Consultation.ouvrir(copie) is None

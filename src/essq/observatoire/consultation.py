@@ -7,7 +7,7 @@ alone costs it 50 to 80 ms. Each build therefore also writes, next to the wareho
 indexed by territory. SQLite is in Python's standard library and opens in a few milliseconds.
 
 The index is a cache of the warehouse, never a source. It records the identity of the warehouse
-file it was copied from (device, inode, size, modification time in ns) and is only used while
+file it was copied from (size and modification time in ns) and is only used while
 that file is still the warehouse: a build swaps the warehouse first and the index second, so a
 build interrupted between the two swaps, an index missing, damaged, or written by another
 version of essq, all lead readers back to the warehouse itself (``Consultation.ouvrir`` returns
@@ -67,12 +67,13 @@ def chemin_consultation(home: Path | str | None = None) -> Path:
 
 
 def signature(fichier: Path) -> str:
-    """The identity of a warehouse file: device, inode, size, modification time (ns).
+    """The identity of a warehouse file: its size and modification time (ns).
 
-    ``os.replace`` keeps it, so an index sealed against the temporary file of a build matches
-    the warehouse that build swaps in, and nothing else."""
+    ``os.replace`` keeps both, so an index sealed against the temporary file of a build
+    matches the warehouse that build swaps in, and no later one. Neither device nor inode is
+    part of it: ``ESSQ_HOME`` copied with its dates (``cp -a``, ``rsync -a``) keeps its index."""
     st = fichier.stat()
-    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def ecrire_consultation(
