@@ -39,20 +39,34 @@ def test_memes_reponses_que_l_entrepot_pour_chaque_territoire_et_date(
     entrepot_construit, home: Path
 ) -> None:
     chemin, _ = entrepot_construit
-    construire_depuis_qualifie(chemin, date_stock="2025-06-01", home=home, afficher=False)
+    # a second date rebuilt from INSEE's history: its sources say so, the first date's do not
+    construire_depuis_qualifie(
+        chemin,
+        date_stock="2025-06-01",
+        home=home,
+        fichiers_source=[("historique_etablissements", chemin)],
+        afficher=False,
+    )
     consultation = Consultation.ouvrir(home)
     assert consultation is not None, "the build wrote no usable consultation index"
+    # rows come back in reverse storage order unless a query sorts them
+    consultation.con.execute("PRAGMA reverse_unordered_selects = ON")
     with Entrepot.ouvrir(home) as e, consultation:
         territoires = e.territoires()
         dates = e.dates_stock()
         assert dates == consultation.dates_stock() == ["2025-01-01", "2025-06-01"]
         assert consultation.millesimes() == e.millesimes()
-        assert consultation.provenance("2025-01-01") == e.provenance("2025-01-01")
+        for date in dates:
+            assert consultation.provenance(date) == e.provenance(date)
         niveaux = {t["niveau"] for t in territoires}
         assert niveaux == {"qpv", "commune", "epci", "departement", "region", "france"}
         attendu = _toutes_les_reponses(e, territoires, dates)
         assert _toutes_les_reponses(consultation, territoires, dates) == attendu
-    # QPV answers carry their comparisons, byte for byte in the same order
+        reconstitues = [
+            consultation.indicateurs("france", d)["sources"][0]["reconstitue"] for d in dates
+        ]
+        assert reconstitues == [False, True]
+    # QPV answers carry their comparisons
     assert sum('"comparaisons"' in r for r in attendu) >= 2 * len(
         [t for t in territoires if t["niveau"] == "qpv"]
     )
@@ -82,9 +96,13 @@ def test_memes_refus_que_l_entrepot(
 
 
 def _essq(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``essq`` script; stderr ends with « duckdb:oui » or « duckdb:non », however the
+    process exits (the full command line ends with sys.exit)."""
     code = (
-        "import sys; from essq.lanceur import main; main(); "
-        "sys.stderr.write('duckdb importé' if 'duckdb' in sys.modules else '')"
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write("
+        "'duckdb:oui' if 'duckdb' in sys.modules else 'duckdb:non'))\n"
+        "from essq.lanceur import main; main()"
     )
     return subprocess.run(
         [sys.executable, "-c", code, *args],
@@ -96,7 +114,7 @@ def _essq(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_la_commande_lit_l_index_sans_importer_duckdb(entrepot_construit, home: Path) -> None:
     r = _essq(home, "indicateurs", "departement:93")
-    assert r.returncode == 0 and "duckdb importé" not in r.stderr, r.stderr
+    assert r.returncode == 0 and r.stderr.endswith("duckdb:non"), r.stderr
     with Entrepot.ouvrir(home) as e:
         assert r.stdout == _json(e.indicateurs("departement:93")) + "\n"
 
@@ -148,7 +166,7 @@ def test_index_abime_ou_absent_l_entrepot_repond(
     assert r.returncode == 0, r.stderr
     with Entrepot.ouvrir(home) as e:
         assert r.stdout == _json(e.indicateurs("france")) + "\n"
-    assert "duckdb importé" in r.stderr  # answered by the warehouse
+    assert r.stderr.endswith("duckdb:oui")  # answered by the warehouse
 
 
 def test_copie_de_essq_home_avec_ses_dates_garde_son_index(
@@ -165,3 +183,69 @@ def test_copie_de_essq_home_avec_ses_dates_garde_son_index(
     st = entrepot.stat()
     os.utime(entrepot, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     assert Consultation.ouvrir(copie) is None
+
+
+def test_index_aux_pages_abimees_l_entrepot_repond(entrepot_construit, home: Path) -> None:
+    """Its meta table intact (first pages), its data pages zeroed: the query fails inside
+    SQLite and the command answers from the warehouse."""
+    index = chemin_consultation(home)
+    donnees = bytearray(index.read_bytes())
+    donnees[16 * 4096 :] = bytes(len(donnees) - 16 * 4096)
+    index.write_bytes(bytes(donnees))
+    assert Consultation.ouvrir(home) is not None  # the seal still reads
+    r = _essq(home, "indicateurs", "france")
+    assert r.returncode == 0, r.stderr
+    with Entrepot.ouvrir(home) as e:
+        assert r.stdout == _json(e.indicateurs("france")) + "\n"
+    assert r.stderr.endswith("duckdb:oui")
+
+
+def test_echec_de_l_index_ne_fait_pas_echouer_la_construction(
+    entrepot_construit, home: Path, monkeypatch
+) -> None:
+    from essq.observatoire import construction
+
+    def disque_plein(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(construction, "ecrire_consultation", disque_plein)
+    chemin, _ = entrepot_construit
+    rapport = construire_depuis_qualifie(chemin, date_stock="2025-06-01", home=home, afficher=False)
+    assert rapport.dates_stock_entrepot == ["2025-01-01", "2025-06-01"]
+    assert len(rapport.avertissements) == 1
+    assert "Index de consultation non écrit" in rapport.avertissements[0]
+    assert "No space left on device" in rapport.avertissements[0]
+    assert not chemin_consultation(home).exists()  # the old index is gone with the old warehouse
+    assert not list((home / "entrepot").glob(".essq.duckdb.*"))
+    r = _essq(home, "indicateurs", "france", "--date-stock", "2025-06-01")
+    assert r.returncode == 0 and r.stderr.endswith("duckdb:oui"), r.stderr
+
+
+def test_construction_interrompue_entre_les_remplacements(
+    entrepot_construit, home: Path, monkeypatch
+) -> None:
+    """Stopped after swapping the warehouse in, before its index: no index is left, so no
+    reader can pair the new warehouse with the old index."""
+    from essq.observatoire import construction
+
+    vrai_replace = os.replace
+    appels = []
+
+    def replace(src, dst):
+        appels.append(dst)
+        if len(appels) == 2:
+            raise KeyboardInterrupt
+        vrai_replace(src, dst)
+
+    monkeypatch.setattr(construction.os, "replace", replace)
+    chemin, _ = entrepot_construit
+    with pytest.raises(KeyboardInterrupt):
+        construire_depuis_qualifie(chemin, date_stock="2025-06-01", home=home, afficher=False)
+    monkeypatch.undo()
+    assert Path(appels[1]) == chemin_consultation(home)
+    assert not chemin_consultation(home).exists()
+    assert not list((home / "entrepot").glob(".essq.duckdb.*"))
+    with Entrepot.ouvrir(home) as e:
+        assert e.dates_stock() == ["2025-01-01", "2025-06-01"]
+    r = _essq(home, "indicateurs", "france", "--date-stock", "2025-06-01")
+    assert r.returncode == 0 and r.stderr.endswith("duckdb:oui"), r.stderr

@@ -96,6 +96,8 @@ def enregistrer(app: typer.Typer) -> None:
             f"  durée : {rapport.duree_secondes:.1f} s",
             highlight=False,
         )
+        for avertissement in rapport.avertissements:
+            console.print(f"[yellow]Attention :[/] {avertissement}", highlight=False)
 
     @app.command("indicateurs")
     def indicateurs_cmd(

@@ -72,6 +72,7 @@ class RapportConstruction:
     duree_qualification_secondes: float = 0.0
     incoherences_commune_qpv: int = 0
     dates_stock_entrepot: list[str] = field(default_factory=list)
+    avertissements: list[str] = field(default_factory=list)
 
     def en_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -411,11 +412,13 @@ def construire_depuis_qualifie(
                     "fichiers SIRENE d'origine.",
                 ) from exc
             tmp_consultation = tmp.with_name(tmp.name + ".consultation")
-            _ecrire_consultation(tmp, tmp_consultation)
-            # Warehouse first: killed in between, the old index no longer matches the new
-            # warehouse file and readers go back to the warehouse itself.
+            rapport.avertissements += _ecrire_consultation(tmp, tmp_consultation)
+            # The old index goes first: a build stopped between the swaps leaves no index, and
+            # readers go back to the warehouse itself (its seal only guards outside changes).
+            chemin_consultation(home).unlink(missing_ok=True)
             os.replace(tmp, destination)
-            os.replace(tmp_consultation, chemin_consultation(home))
+            if tmp_consultation.exists():
+                os.replace(tmp_consultation, chemin_consultation(home))
         finally:
             for reste in (
                 tmp,
@@ -626,13 +629,26 @@ def _construire_dans(
     )
 
 
-def _ecrire_consultation(entrepot: Path, sortie: Path) -> dict[str, int]:
+def _ecrire_consultation(entrepot: Path, sortie: Path) -> list[str]:
     """Write the consultation index of the (closed) warehouse file ``entrepot`` into ``sortie``
-    and seal it against that file (essq.observatoire.consultation)."""
-    with Entrepot(duckdb.connect(str(entrepot), read_only=True), entrepot) as e:
-        lignes = ecrire_consultation(e.con, ((d, e.provenance(d)) for d in e.dates_stock()), sortie)
-    sceller(sortie, entrepot)
-    return lignes
+    and seal it against that file (essq.observatoire.consultation).
+
+    Best effort: the index only speeds ``essq indicateurs`` up, so a failure to write it (disk
+    full, a driver missing, values SQLite refuses) leaves no ``sortie`` and returns the
+    warning to show; the warehouse is built all the same and answers by itself."""
+    try:
+        with Entrepot(duckdb.connect(str(entrepot), read_only=True), entrepot) as e:
+            ecrire_consultation(e.con, ((d, e.provenance(d)) for d in e.dates_stock()), sortie)
+        sceller(sortie, entrepot)
+    except Exception as exc:  # any failure: no index, never a lost build
+        sortie.unlink(missing_ok=True)
+        premiere = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return [
+            f"Index de consultation non écrit ({type(exc).__name__} : {premiere}) : "
+            "« essq indicateurs » lira l'entrepôt lui-même, plus lentement (environ 0,1 s par "
+            "commande au lieu de 0,04 s). La prochaine construction le réécrira."
+        ]
+    return []
 
 
 def _fiche_fichier(f: FichierSource) -> dict[str, Any]:
