@@ -18,7 +18,7 @@ Measured in the same run, each step in a fresh process (wall time, CPU time, pea
   warehouse (DuckDB) and from its consultation index (SQLite);
 - the whole ``essq indicateurs`` command for the same territories (interpreter start and
   imports included), against the floor of starting the interpreter (``python -c pass``), and
-  for one in five of them with the index moved aside, so that the warehouse answers.
+  for one in five of them from a home without the index, so that the warehouse answers.
 
 - the observatory stage alone (``construire_depuis_qualifie``: qualified table → warehouse)
   at each size, on the qualified 1 M stock repeated with fresh SIRETs, so that its wall, CPU
@@ -44,6 +44,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -501,20 +502,22 @@ def _commande(args: list[str]) -> float:
 def etape_commande(home: str) -> dict[str, Any]:
     """Wall time of the whole ``essq indicateurs`` command over the same territories as
     ``etape_service``, against the floor of starting the interpreter (``python -c pass``);
-    then a few commands with the index moved aside (answered by the warehouse)."""
+    then a few commands from a home holding the same warehouse file without its index
+    (answered by the warehouse)."""
     from essq.observatoire.consultation import chemin_consultation
 
     essq = str(Path(sys.executable).with_name("essq"))
     echantillon = _echantillon(home)
     plancher = [_commande([sys.executable, "-c", "pass"]) for _ in range(len(echantillon))]
     commande = [_commande([essq, "indicateurs", t, "--home", home]) for t in echantillon]
-    index = chemin_consultation(home)
-    cache = index.with_name(index.name + ".banc")
-    index.rename(cache)
-    try:
-        sans_index = [_commande([essq, "indicateurs", t, "--home", home]) for t in echantillon[::5]]
-    finally:
-        cache.rename(index)
+    # the same warehouse file (a hard link) in a home without the index
+    with tempfile.TemporaryDirectory(dir=Path(home).parent) as autre:
+        entrepot = Path(autre) / "entrepot" / "essq.duckdb"
+        entrepot.parent.mkdir()
+        os.link(chemin_consultation(home).with_name("essq.duckdb"), entrepot)
+        sans_index = [
+            _commande([essq, "indicateurs", t, "--home", autre]) for t in echantillon[::5]
+        ]
     res = {
         "commandes": len(commande),
         "plancher_python": _distribution(plancher),
