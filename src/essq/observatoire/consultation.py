@@ -148,10 +148,7 @@ def sceller(sortie: Path, entrepot: Path) -> None:
 class Consultation(LectureIndicateurs):
     """The indicators of ``$ESSQ_HOME``'s warehouse, read from its consultation index."""
 
-    def __init__(self, con: sqlite3.Connection, chemin: Path) -> None:
-        super().__init__()
-        self.con = con
-        self.chemin = chemin
+    con: sqlite3.Connection
 
     @classmethod
     def ouvrir(cls, home: Path | str | None = None) -> Consultation | None:
@@ -180,15 +177,6 @@ class Consultation(LectureIndicateurs):
             con.close()
             return None
         return cls(con, chemin)
-
-    def fermer(self) -> None:
-        self.con.close()
-
-    def __enter__(self) -> Consultation:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.fermer()
 
     def _executer(self, requete: str, parametres: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.con.execute(requete, tuple(parametres))

@@ -26,10 +26,7 @@ if TYPE_CHECKING:  # pyarrow is only needed for table exports: not imported by a
 class Entrepot(LectureIndicateurs):
     """A connection to the warehouse ``$ESSQ_HOME/entrepot/essq.duckdb``."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, chemin: Path) -> None:
-        super().__init__()
-        self.con = con
-        self.chemin = chemin
+    con: duckdb.DuckDBPyConnection
 
     @classmethod
     def ouvrir(cls, home: Path | str | None = None, lecture_seule: bool = True) -> Entrepot:
@@ -55,15 +52,6 @@ class Entrepot(LectureIndicateurs):
                 "de stock avec « essq construire ».",
             )
         return cls(con, chemin)
-
-    def fermer(self) -> None:
-        self.con.close()
-
-    def __enter__(self) -> Entrepot:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.fermer()
 
     def _executer(self, requete: str, parametres: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
         """Run ``requete`` with its values written inline (essq.sql: no pandas import)."""

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 from essq.erreurs import DonneesAbsentes, ErreurUtilisateur
 from essq.observatoire.schema import LICENCE, MESURES, NIVEAUX
@@ -164,13 +165,25 @@ class LectureIndicateurs:
     """The indicator look-ups, over any DB-API connection holding the serving tables.
 
     Subclasses say how a query runs (``_executer``, ``?`` placeholders) and how a stock's
-    provenance row is read (``_lire_provenance``).
+    provenance row is read (``_lire_provenance``). Used as a context manager, it closes its
+    connection on exit.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, con: Any, chemin: Path) -> None:
+        self.con = con
+        self.chemin = chemin
         self._dates: list[str] | None = None
         self._millesimes: list[str] | None = None
         self._provenance: dict[str, dict[str, Any]] = {}
+
+    def fermer(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fermer()
 
     def _executer(self, requete: str, parametres: Sequence[Any] = ()) -> Any:
         """Run ``requete`` (``?`` placeholders) and return a DB-API cursor."""
