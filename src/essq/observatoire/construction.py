@@ -645,8 +645,8 @@ def _ecrire_consultation(entrepot: Path, sortie: Path) -> list[str]:
         premiere = (str(exc).splitlines() or [type(exc).__name__])[0]
         return [
             f"Index de consultation non écrit ({type(exc).__name__} : {premiere}) : "
-            "« essq indicateurs » lira l'entrepôt lui-même, plus lentement (environ 0,1 s par "
-            "commande au lieu de 0,04 s). La prochaine construction le réécrira."
+            "« essq indicateurs » lira l'entrepôt lui-même, plus lentement (environ 0,12 s par "
+            "commande au lieu de 0,05 s). La prochaine construction le réécrira."
         ]
     return []
 

@@ -7,12 +7,13 @@ alone costs it 50 to 80 ms. Each build therefore also writes, next to the wareho
 indexed by territory. SQLite is in Python's standard library and opens in a few milliseconds.
 
 The index is a cache of the warehouse, never a source. It records the identity of the warehouse
-file it was copied from (size and modification time in ns) and is only used while
-that file is still the warehouse. A build removes the old index, swaps the warehouse in, then
+file it was copied from (size and modification time in ns) and is only used while that file is
+still the warehouse. A build removes the old index, swaps the warehouse in, then
 its own index: a build interrupted in between, an index missing, damaged, sealed to another
 warehouse file or written in another layout, all lead readers back to the warehouse itself
 (``Consultation.ouvrir`` returns None). Writing the index is best effort: if it fails, the
-build still succeeds, with a warning. Both stores answer through the same queries (:mod:`essq.observatoire.lecture`).
+build still succeeds, with a warning. Both stores answer through the same queries
+(:mod:`essq.observatoire.lecture`).
 """
 
 from __future__ import annotations
@@ -85,10 +86,10 @@ def ecrire_consultation(
     source: Any,
     provenances: Iterable[tuple[str, dict[str, Any]]],
     sortie: Path,
-) -> dict[str, int]:
+) -> None:
     """Copy the serving tables of an open warehouse connection (``source``, DuckDB) into a new
-    SQLite file ``sortie``; returns the number of rows copied per table. ``sortie`` is not yet
-    usable: ``sceller`` records which warehouse file it belongs to.
+    SQLite file ``sortie``. ``sortie`` is not yet usable: ``sceller`` records which warehouse
+    file it belongs to.
 
     The rows go from DuckDB to SQLite as streams of Arrow batches, through the ADBC SQLite
     driver's bulk ingestion: no Python object per value (about 0.45 s for the whole index of
@@ -97,22 +98,18 @@ def ecrire_consultation(
     the same time."""
     import adbc_driver_sqlite.dbapi as adbc  # only builds write the index
 
-    if sortie.exists():
-        sortie.unlink()
+    sortie.unlink(missing_ok=True)
     con = sqlite3.connect(sortie)
     try:
         con.executescript(SCHEMA)
     finally:
         con.close()
-    lignes: dict[str, int] = {}
     with adbc.connect(str(sortie)) as ingestion, ingestion.cursor() as cur:
         for table, requete in COPIES.items():
             cur.adbc_ingest(table, source.execute(requete).fetch_record_batch(), mode="append")
         ingestion.commit()
     con = sqlite3.connect(sortie)
     try:
-        for table in COPIES:
-            lignes[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         con.executemany(
             "INSERT INTO provenance VALUES (?, ?)",
             [(date, json.dumps(fiche, ensure_ascii=False)) for date, fiche in provenances],
@@ -122,7 +119,6 @@ def ecrire_consultation(
         con.commit()
     finally:
         con.close()
-    return lignes
 
 
 def sceller(sortie: Path, entrepot: Path) -> None:
