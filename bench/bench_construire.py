@@ -462,16 +462,16 @@ def _distribution(durees: list[float]) -> dict[str, float]:
     }
 
 
-def etape_service(home: str) -> dict[str, Any]:
-    """Latency of one look-up (open + query) for territories of every level, from the
+def etape_service(home: str, echantillon: list[str]) -> dict[str, Any]:
+    """Latency of one look-up (open + query) for each territory of ``echantillon``, from the
     warehouse (DuckDB) and from its consultation index (SQLite)."""
+    from essq.config import emplacements
     from essq.observatoire import Entrepot
-    from essq.observatoire.consultation import Consultation, chemin_consultation
+    from essq.observatoire.consultation import Consultation
 
-    echantillon = _echantillon(home)
     res: dict[str, Any] = {
         "territoires": len(echantillon),
-        "index_consultation_mo": round(chemin_consultation(home).stat().st_size / 1e6, 1),
+        "index_consultation_mo": round(emplacements(home).consultation.stat().st_size / 1e6, 1),
     }
     for nom, ouvrir in (
         ("entrepot_duckdb", Entrepot.ouvrir),
@@ -499,22 +499,21 @@ def _commande(args: list[str]) -> float:
     return duree
 
 
-def etape_commande(home: str) -> dict[str, Any]:
-    """Wall time of the whole ``essq indicateurs`` command over the same territories as
-    ``etape_service``, against the floor of starting the interpreter (``python -c pass``);
+def etape_commande(home: str, echantillon: list[str]) -> dict[str, Any]:
+    """Wall time of the whole ``essq indicateurs`` command for each territory of
+    ``echantillon``, against the floor of starting the interpreter (``python -c pass``);
     then a few commands from a home holding the same warehouse file without its index
     (answered by the warehouse)."""
-    from essq.observatoire.consultation import chemin_consultation
+    from essq.config import emplacements
 
     essq = str(Path(sys.executable).with_name("essq"))
-    echantillon = _echantillon(home)
     plancher = [_commande([sys.executable, "-c", "pass"]) for _ in range(len(echantillon))]
     commande = [_commande([essq, "indicateurs", t, "--home", home]) for t in echantillon]
     # the same warehouse file (a hard link) in a home without the index
     with tempfile.TemporaryDirectory(dir=Path(home).parent) as autre:
         entrepot = Path(autre) / "entrepot" / "essq.duckdb"
         entrepot.parent.mkdir()
-        os.link(chemin_consultation(home).with_name("essq.duckdb"), entrepot)
+        os.link(emplacements(home).entrepot, entrepot)
         sans_index = [
             _commande([essq, "indicateurs", t, "--home", autre]) for t in echantillon[::5]
         ]
@@ -610,11 +609,12 @@ def main(args: list[str]) -> dict[str, Any]:
             }
             print(f"  contrôle France (essq / pandas) : {json.dumps(res['controle'])}")
         if n == tailles[0]:
-            res["service"] = etape_service(str(home))
+            echantillon = _echantillon(str(home))
+            res["service"] = etape_service(str(home), echantillon)
             print(
                 f"  indicateurs (ouverture + requête) : {json.dumps(res['service'], ensure_ascii=False)}"
             )
-            res["commande"] = etape_commande(str(home))
+            res["commande"] = etape_commande(str(home), echantillon)
             print(
                 f"  commande essq indicateurs : {json.dumps(res['commande'], ensure_ascii=False)}"
             )

@@ -48,6 +48,11 @@ class Emplacements:
         return self.home / "entrepot" / "essq.duckdb"
 
     @property
+    def consultation(self) -> Path:
+        """The warehouse's consultation index (SQLite copy of its indicator tables)."""
+        return self.home / "entrepot" / "consultation.sqlite"
+
+    @property
     def telechargements(self) -> Path:
         """Files downloaded by ``essq donnees telecharger``."""
         return self.home / "telechargements"

@@ -13,9 +13,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from essq.config import emplacements
 from essq.erreurs import ErreurUtilisateur
 from essq.observatoire import Entrepot, construire_depuis_qualifie
-from essq.observatoire.consultation import Consultation, chemin_consultation
+from essq.observatoire.consultation import Consultation
 
 
 def _json(res: dict) -> str:
@@ -129,9 +130,9 @@ def test_index_d_un_autre_entrepot_ignore(
     autre = tmp_path / "autre.parquet"
     fabrique["qualifie"](autre, 500, graine=7)
     construire_depuis_qualifie(autre, date_stock="2025-01-01", home=autre_home, afficher=False)
-    index_precedent = chemin_consultation(home).read_bytes()
+    index_precedent = emplacements(home).consultation.read_bytes()
     os.replace(autre_home / "entrepot" / "essq.duckdb", home / "entrepot" / "essq.duckdb")
-    assert chemin_consultation(home).read_bytes() == index_precedent
+    assert emplacements(home).consultation.read_bytes() == index_precedent
     assert Consultation.ouvrir(home) is None
     r = _essq(home, "indicateurs", "france")
     assert r.returncode == 0, r.stderr
@@ -151,7 +152,7 @@ def _etats(chemin: Path) -> list[str]:
 def test_index_abime_ou_absent_l_entrepot_repond(
     entrepot_construit, home: Path, degat: str
 ) -> None:
-    index = chemin_consultation(home)
+    index = emplacements(home).consultation
     if degat == "tronque":
         index.write_bytes(index.read_bytes()[:3000])
     elif degat == "absent":
@@ -188,7 +189,7 @@ def test_copie_de_essq_home_avec_ses_dates_garde_son_index(
 def test_index_aux_pages_abimees_l_entrepot_repond(entrepot_construit, home: Path) -> None:
     """Its meta table intact (first pages), its data pages zeroed: the query fails inside
     SQLite and the command answers from the warehouse."""
-    index = chemin_consultation(home)
+    index = emplacements(home).consultation
     donnees = bytearray(index.read_bytes())
     donnees[16 * 4096 :] = bytes(len(donnees) - 16 * 4096)
     index.write_bytes(bytes(donnees))
@@ -215,7 +216,9 @@ def test_echec_de_l_index_ne_fait_pas_echouer_la_construction(
     assert len(rapport.avertissements) == 1
     assert "Index de consultation non écrit" in rapport.avertissements[0]
     assert "No space left on device" in rapport.avertissements[0]
-    assert not chemin_consultation(home).exists()  # the old index is gone with the old warehouse
+    assert not emplacements(
+        home
+    ).consultation.exists()  # the old index is gone with the old warehouse
     assert not list((home / "entrepot").glob(".essq.duckdb.*"))
     r = _essq(home, "indicateurs", "france", "--date-stock", "2025-06-01")
     assert r.returncode == 0 and r.stderr.endswith("duckdb:oui"), r.stderr
@@ -242,8 +245,8 @@ def test_construction_interrompue_entre_les_remplacements(
     with pytest.raises(KeyboardInterrupt):
         construire_depuis_qualifie(chemin, date_stock="2025-06-01", home=home, afficher=False)
     monkeypatch.undo()
-    assert Path(appels[1]) == chemin_consultation(home)
-    assert not chemin_consultation(home).exists()
+    assert Path(appels[1]) == emplacements(home).consultation
+    assert not emplacements(home).consultation.exists()
     assert not list((home / "entrepot").glob(".essq.duckdb.*"))
     with Entrepot.ouvrir(home) as e:
         assert e.dates_stock() == ["2025-01-01", "2025-06-01"]

@@ -12,6 +12,15 @@ from essq.cli import app
 runner = CliRunner()
 
 
+def _qualifier(unites_legales, sortie, *options: str):
+    """``essq sirene qualifier --unites-legales F --sortie S [options]``."""
+    return runner.invoke(
+        app,
+        ["sirene", "qualifier", "--unites-legales", str(unites_legales), "--sortie", str(sortie)]
+        + list(options),
+    )
+
+
 def test_qualifier_unites_legales_et_rapport(tmp_path, aides, home) -> None:
     chemin = aides.ecrire_csv(
         tmp_path / "ul.csv",
@@ -19,9 +28,7 @@ def test_qualifier_unites_legales_et_rapport(tmp_path, aides, home) -> None:
         [aides.ul("100000001", "9220"), aides.ul("100000002", "5710")],
     )
     sortie = tmp_path / "s.csv"
-    res = runner.invoke(
-        app, ["sirene", "qualifier", "--unites-legales", str(chemin), "--sortie", str(sortie)]
-    )
+    res = _qualifier(chemin, sortie)
     assert res.exit_code == 0, res.output
     assert "Associations : 1" in res.output and "Hors ESS : 1" in res.output
     lignes = duckdb.sql(
@@ -45,18 +52,7 @@ def test_listes_importer_puis_qualifier(tmp_path, aides, home) -> None:
     chemin = aides.ecrire_csv(
         tmp_path / "ul.csv", aides.EN_TETE_UL, [aides.ul("100000002", "5710")]
     )
-    res = runner.invoke(
-        app,
-        [
-            "sirene",
-            "qualifier",
-            "--unites-legales",
-            str(chemin),
-            "--sortie",
-            str(tmp_path / "s.parquet"),
-            "--json",
-        ],
-    )
+    res = _qualifier(chemin, tmp_path / "s.parquet", "--json")
     assert res.exit_code == 0, res.output
     rapport = json.loads(res.output)
     assert rapport["par_famille"] == {"societe_commerciale_ess": 1}
@@ -76,11 +72,7 @@ def test_option_distances_inconnue(tmp_path, aides, home) -> None:
         tmp_path / "ul.csv", aides.EN_TETE_UL, [aides.ul("100000001", "9220")]
     )
     sortie = tmp_path / "s.parquet"
-    res = runner.invoke(
-        app,
-        ["sirene", "qualifier", "--unites-legales", str(chemin), "--sortie", str(sortie)]
-        + ["--distances", "aucune"],
-    )
+    res = _qualifier(chemin, sortie, "--distances", "aucune")
     assert res.exit_code != 0  # the entry point prints the French message and exits 2
     assert "Valeur inconnue pour les distances" in str(res.exception)
     assert "« toutes »" in getattr(res.exception, "correctif", "")
@@ -91,19 +83,7 @@ def test_memoire_illisible_refusee(tmp_path, aides, home) -> None:
     chemin = aides.ecrire_csv(
         tmp_path / "ul.csv", aides.EN_TETE_UL, [aides.ul("100000001", "9220")]
     )
-    res = runner.invoke(
-        app,
-        [
-            "sirene",
-            "qualifier",
-            "--unites-legales",
-            str(chemin),
-            "--sortie",
-            str(tmp_path / "s.csv"),
-            "--memoire",
-            "beaucoup",
-        ],
-    )
+    res = _qualifier(chemin, tmp_path / "s.csv", "--memoire", "beaucoup")
     assert res.exit_code != 0
     assert "Limite de mémoire illisible" in str(res.exception)
     assert not (tmp_path / "s.csv").exists()

@@ -36,7 +36,7 @@ from essq.config import emplacements
 from essq.console import progression
 from essq.erreurs import ErreurUtilisateur
 from essq.fichiers import sha256
-from essq.observatoire.consultation import chemin_consultation, ecrire_consultation, sceller
+from essq.observatoire.consultation import ecrire_consultation, sceller
 from essq.observatoire.entrepot import Entrepot
 from essq.observatoire.schema import (
     COLONNES_ESS_SEULEMENT,
@@ -415,10 +415,10 @@ def construire_depuis_qualifie(
             rapport.avertissements += _ecrire_consultation(tmp, tmp_consultation)
             # The old index goes first: a build stopped between the swaps leaves no index, and
             # readers go back to the warehouse itself (its seal only guards outside changes).
-            chemin_consultation(home).unlink(missing_ok=True)
+            lieux.consultation.unlink(missing_ok=True)
             os.replace(tmp, destination)
             if tmp_consultation.exists():
-                os.replace(tmp_consultation, chemin_consultation(home))
+                os.replace(tmp_consultation, lieux.consultation)
         finally:
             for reste in (
                 tmp,

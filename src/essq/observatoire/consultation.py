@@ -2,7 +2,7 @@
 
 ``essq indicateurs`` is run in loops by scripts, one territory after another; importing DuckDB
 alone costs it 50 to 80 ms. Each build therefore also writes, next to the warehouse,
-``$ESSQ_HOME/entrepot/consultation.sqlite``: a copy of the tables the indicators are read from
+``$ESSQ_HOME/entrepot/consultation.sqlite`` (``Emplacements.consultation``): a copy of the tables the indicators are read from
 (``indicateurs``, ``repartitions``, ``territoires``, one provenance record per stock date),
 indexed by territory. SQLite is in Python's standard library and opens in a few milliseconds.
 
@@ -30,7 +30,6 @@ from essq.config import emplacements
 from essq.observatoire.lecture import LectureIndicateurs
 from essq.observatoire.schema import MESURES, MESURES_REPARTITION, VERSION_SCHEMA_ENTREPOT
 
-NOM_FICHIER = "consultation.sqlite"
 CLES = "date_stock TEXT NOT NULL, millesime TEXT NOT NULL, niveau TEXT NOT NULL, code TEXT NOT NULL, perimetre TEXT NOT NULL"
 
 
@@ -46,7 +45,7 @@ CREATE TABLE provenance (date_stock TEXT PRIMARY KEY, fiche TEXT NOT NULL);
 CREATE TABLE territoires (
     niveau TEXT, code TEXT, libelle TEXT, millesime TEXT, epci TEXT, departement TEXT, region TEXT);
 CREATE TABLE indicateurs ({CLES}, {_colonnes(MESURES)});
-CREATE TABLE repartitions ({CLES}, dimension TEXT NOT NULL, modalite TEXT NOT NULL, {_colonnes(list(MESURES_REPARTITION))});
+CREATE TABLE repartitions ({CLES}, dimension TEXT NOT NULL, modalite TEXT NOT NULL, {_colonnes(MESURES_REPARTITION)});
 """
 INDEX = """
 CREATE INDEX territoires_cle ON territoires (niveau, code);
@@ -65,11 +64,6 @@ COPIES = {
 # The layout of the index, written in its meta table: any change of tables, indexes or copied
 # columns makes older indexes unusable without anyone having to bump a number.
 FORMAT_CONSULTATION = hashlib.sha256((SCHEMA + INDEX + repr(COPIES)).encode()).hexdigest()[:16]
-
-
-def chemin_consultation(home: Path | str | None = None) -> Path:
-    """Where the consultation index of ``home``'s warehouse lives."""
-    return emplacements(home).entrepot.with_name(NOM_FICHIER)
 
 
 def signature(fichier: Path) -> str:
@@ -152,7 +146,7 @@ class Consultation(LectureIndicateurs):
         index of another warehouse file or in another layout, a damaged file): read the
         warehouse."""
         lieux = emplacements(home)
-        chemin = chemin_consultation(home)
+        chemin = lieux.consultation
         try:
             actuelle = signature(lieux.entrepot)
             if not chemin.is_file():
